@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything e2m needs to build, test and run on Debian 12. Idempotent: fast when all is there.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git
+  libopenblas0-openmp libtorch-dev
+  portaudio19-dev librtmidi-dev libaubio-dev liblo-dev liblo-tools
+  libimgui-dev libglfw3-dev libgl-dev
+  libconcurrentqueue-dev libreaderwriterqueue-dev
+  catch2 libcxxopts-dev nlohmann-json3-dev libstb-dev zlib1g-dev
+  libsndfile1-dev libsamplerate0-dev
+  jackd2 jack-tools python3 python3-numpy xvfb
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "install: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# jackd2 asks about realtime priority; answer once, non-interactively.
+echo "jackd2 jackd/tweak_rt_limits boolean false" | $SUDO debconf-set-selections
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install: done"
