@@ -5,11 +5,11 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git
   libopenblas0-openmp libtorch-dev
-  portaudio19-dev librtmidi-dev libaubio-dev liblo-dev liblo-tools
+  portaudio19-dev libasound2-dev libjack-jackd2-dev librtmidi-dev libaubio-dev liblo-dev liblo-tools
   libimgui-dev libglfw3-dev libgl-dev
   libconcurrentqueue-dev libreaderwriterqueue-dev
   catch2 libcxxopts-dev nlohmann-json3-dev libstb-dev zlib1g-dev
-  libsndfile1-dev libsamplerate0-dev
+  libsndfile1-dev libsamplerate0-dev libicu-dev
   jackd2 jack-tools python3 python3-numpy xvfb
 )
 

@@ -14,6 +14,15 @@ using e2m::app::Command;
 
 // Add a line here when a subcommand lands (keep the order of DESIGN.md section 1).
 const std::vector<Command> kCommands = {
+    {"import", "import a dataset folder into a dataset cache (.e2md)", e2m::app::cmd_import},
+    {"export", "list a dataset cache or export one of its clips as BVH", e2m::app::cmd_export},
+    {"render", "draw frames of a BVH file or cached clip to a PNG", e2m::app::cmd_render},
+    {"features", "audio features at 30 fps (.npy) of a file, the demo track or a device", e2m::app::cmd_features},
+    {"train", "train a vae, text2motion or music2dance model from dataset caches", e2m::app::cmd_train},
+    {"dance", "dance BVH from an audio file or the demo track with a music2dance model", e2m::app::cmd_dance},
+    {"text", "motion BVH from a sentence with a text2motion model", e2m::app::cmd_text},
+    {"devices", "list audio devices (PortAudio)", e2m::app::cmd_devices},
+    {"bench", "speed and latency figures (--json)", e2m::app::cmd_bench},
 };
 
 void print_usage() {

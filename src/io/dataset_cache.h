@@ -18,9 +18,9 @@ enum class Split : uint8_t { Train = 0, Validation = 1, Test = 2 };
 std::string_view split_name(Split s);  // "train", "validation", "test"
 
 struct Dataset {
-  std::string name;                  // "bandai", "tang", ...
-  std::vector<motion::Clip> clips;   // canonical skeleton, 30 fps
-  std::vector<Split> split;          // one per clip, deterministic (hash of the clip name)
+  std::string name;                 // "bandai", "tang", ...
+  std::vector<motion::Clip> clips;  // canonical skeleton, 30 fps
+  std::vector<Split> split;         // one per clip, deterministic (hash of the clip name)
 };
 
 // Deterministic train/validation assignment from the clip name (about 1 in 10 to validation).
@@ -39,6 +39,7 @@ struct ClipInfo {
   int frames = 0;
   Split split = Split::Train;
 };
-std::vector<ClipInfo> read_dataset_index(const std::filesystem::path& path, std::string* dataset_name = nullptr);
+std::vector<ClipInfo> read_dataset_index(const std::filesystem::path& path,
+                                         std::string* dataset_name = nullptr);
 
 }  // namespace e2m::io

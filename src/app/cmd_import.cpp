@@ -1,0 +1,152 @@
+// `e2m import`: turn a published dataset folder into a dataset cache (.e2md) that training reads.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cxxopts.hpp>
+#include <map>
+
+#include "app/commands.h"
+#include "io/importers.h"
+#include "motion/error.h"
+
+namespace e2m::app {
+
+namespace {
+
+// A one-line bar redrawn in place on a terminal; every 10% as plain lines when stderr is a file.
+class ProgressBar {
+ public:
+  void update(int done, int total, const std::string& item) {
+    if (total <= 0) return;
+    if (tty_) {
+      const int width = 30, filled = done * width / total;
+      std::fprintf(stderr, "\r[%s%s] %d/%d %-40.40s", std::string(filled, '#').c_str(),
+                   std::string(width - filled, '.').c_str(), done, total, item.c_str());
+      std::fflush(stderr);
+    } else if (done * 10 / total != last_decile_) {
+      last_decile_ = done * 10 / total;
+      std::fprintf(stderr, "  %d/%d %s\n", done, total, item.c_str());
+    }
+  }
+  void finish(int total) {
+    if (tty_)
+      std::fprintf(stderr, "\r[%s] %d/%d %-40s\n", std::string(30, '#').c_str(), total, total, "done");
+  }
+
+ private:
+  bool tty_ = isatty(fileno(stderr)) != 0;
+  int last_decile_ = -1;
+};
+
+std::string group_of(const motion::ClipMeta& m) {
+  if (!m.genre.empty()) return m.genre;
+  if (m.dataset == "bandai") return m.name.substr(0, m.name.find('_'));
+  return m.dataset;
+}
+
+}  // namespace
+
+int cmd_import(int argc, char** argv) {
+  cxxopts::Options options(
+      argv[0],
+      "Import a dataset folder into a dataset cache (.e2md): canonical skeleton, 30 fps, labels, captions,\n"
+      "audio reference and a deterministic train/validation split.\n\n"
+      "  e2m import bandai ../shared/data/bandai -o bandai.e2md\n"
+      "  e2m import ../shared/data/tang-dance -o tang.e2md        (kind detected)\n"
+      "kinds: bandai | tang | humanml3d | aist | bvh   (aist: run training/aist_pkl_to_npy.py first)\n");
+  options.positional_help("[kind] <folder>");
+  options.add_options()("o,output", "output cache file (default <kind>.e2md)", cxxopts::value<std::string>())(
+      "name-map", "bvh: joint name map file (default: detect from the joint names)",
+      cxxopts::value<std::string>())("labels",
+                                     "bvh: labels file (default labels.csv or labels.json in the folder)",
+                                     cxxopts::value<std::string>())(
+      "validation-percent", "share of clips put in validation by the name hash",
+      cxxopts::value<int>()->default_value("10"))("limit", "import only the first N items (quick checks)",
+                                                  cxxopts::value<int>()->default_value("0"))(
+      "captions", "captions generated per clip for label-only datasets",
+      cxxopts::value<int>()->default_value("12"))("h,help", "show this help")(
+      "args", "kind and folder", cxxopts::value<std::vector<std::string>>());
+  options.parse_positional({"args"});
+  auto args = options.parse(argc, argv);
+  if (args.count("help")) {
+    std::printf("%s\n", options.help().c_str());
+    return 0;
+  }
+  std::vector<std::string> pos;
+  if (args.count("args")) pos = args["args"].as<std::vector<std::string>>();
+  if (pos.empty() || pos.size() > 2) {
+    std::fprintf(stderr, "%s\n", options.help().c_str());
+    return 2;
+  }
+  const std::filesystem::path folder = pos.back();
+  std::string kind = pos.size() == 2 ? pos[0] : io::detect_dataset_kind(folder);
+  if (kind.empty())
+    throw Error(folder.string() +
+                ": cannot tell the dataset kind; give it: e2m import <bandai|tang|humanml3d|aist|bvh> " +
+                folder.string());
+  const std::filesystem::path out = args.count("output") ? args["output"].as<std::string>() : kind + ".e2md";
+
+  io::ImportOptions opt;
+  opt.validation_percent = args["validation-percent"].as<int>();
+  opt.max_items = args["limit"].as<int>();
+  opt.captions_per_clip = args["captions"].as<int>();
+  if (args.count("name-map")) opt.name_map = args["name-map"].as<std::string>();
+  if (args.count("labels")) opt.labels = args["labels"].as<std::string>();
+  ProgressBar bar;
+  opt.progress = [&bar](int done, int total, const std::string& item) { bar.update(done, total, item); };
+
+  std::printf("importing %s from %s\n", kind.c_str(), folder.string().c_str());
+  std::fflush(stdout);
+  const auto t0 = std::chrono::steady_clock::now();
+  io::ImportResult res = io::import_dataset(kind, folder, opt);
+  bar.finish(static_cast<int>(res.dataset.clips.size() + res.rejected.size()));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  if (!res.dataset.clips.empty()) io::write_dataset(res.dataset, out);
+
+  struct Tally {
+    int clips = 0;
+    long frames = 0;
+  };
+  std::map<std::string, Tally> groups;
+  std::map<io::Split, int> splits;
+  long total_frames = 0;
+  for (size_t i = 0; i < res.dataset.clips.size(); ++i) {
+    const auto& c = res.dataset.clips[i];
+    auto& g = groups[group_of(c.meta)];
+    ++g.clips;
+    g.frames += c.frames();
+    total_frames += c.frames();
+    ++splits[res.dataset.split[i]];
+  }
+  std::printf("\n%-16s %6s %9s %8s\n", "group", "clips", "frames", "minutes");
+  const bool one_group = groups.size() == 1 && groups.begin()->first == res.dataset.name;
+  if (!one_group)
+    for (const auto& [name, g] : groups)
+      std::printf("%-16s %6d %9ld %8.1f\n", name.c_str(), g.clips, g.frames,
+                  g.frames / io::kDatasetFps / 60.0);
+  std::printf("%-16s %6zu %9ld %8.1f   (30 fps)\n", res.dataset.name.c_str(), res.dataset.clips.size(),
+              total_frames, total_frames / io::kDatasetFps / 60.0);
+  std::printf("split:");
+  for (const auto& [s, n] : splits) std::printf(" %s %d", std::string(io::split_name(s)).c_str(), n);
+  std::printf("\n");
+  for (const auto& w : res.warnings) std::printf("warning: %s\n", w.c_str());
+  std::printf("rejected: %zu\n", res.rejected.size());
+  for (const auto& r : res.rejected) {
+    // Most reasons already start with the file name.
+    if (r.reason.starts_with(r.item))
+      std::printf("  %s\n", r.reason.c_str());
+    else
+      std::printf("  %s: %s\n", r.item.c_str(), r.reason.c_str());
+  }
+  std::printf("import took %.1f s\n", seconds);
+  if (res.dataset.clips.empty()) {
+    std::fprintf(stderr, "e2m import: no clip could be imported; nothing written\n");
+    return 1;
+  }
+  std::printf("wrote %s\n", out.string().c_str());
+  return 0;
+}
+
+}  // namespace e2m::app

@@ -1,0 +1,229 @@
+// Generic BVH folder importer: any rig (joint names detected or given by a name map file), labels
+// and captions from labels.csv or labels.json beside the files.
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "io/bvh.h"
+#include "io/captions.h"
+#include "io/importers.h"
+#include "io/json_util.h"
+#include "motion/error.h"
+#include "motion/skeleton.h"
+// The retargeter lands separately; until it does, BVH-based imports report that they are unavailable.
+#if __has_include("io/retarget_bvh.h")
+#include "io/retarget_bvh.h"
+#define E2M_HAVE_RETARGET 1
+#endif
+
+namespace e2m::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Label {
+  std::string content, style, genre, audio;
+  std::vector<std::string> captions;
+};
+
+// One CSV record: commas separate fields, double quotes protect commas ("" is a quote).
+std::vector<std::string> csv_fields(const std::string& line, const std::string& where) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"';
+        ++i;
+      } else if (c == '"')
+        quoted = false;
+      else
+        cur += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (quoted) throw Error(where + ": unterminated quote");
+  out.push_back(cur);
+  for (auto& f : out) {
+    while (!f.empty() && (f.back() == ' ' || f.back() == '\r')) f.pop_back();
+    while (!f.empty() && f.front() == ' ') f.erase(f.begin());
+  }
+  return out;
+}
+
+std::vector<std::string> split_captions(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string c; std::getline(ss, c, '|');) {
+    while (!c.empty() && c.back() == ' ') c.pop_back();
+    while (!c.empty() && c.front() == ' ') c.erase(c.begin());
+    if (!c.empty()) out.push_back(c);
+  }
+  return out;
+}
+
+// labels.csv: `file,content,style,captions` (captions separated by '|'; a header row starting
+// with "file" is skipped; trailing fields may be omitted).
+std::map<std::string, Label> read_labels_csv(const fs::path& path) {
+  std::map<std::string, Label> out;
+  std::ifstream in(path);
+  if (!in) throw Error(path.string() + ": cannot open");
+  int lineno = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++lineno;
+    const std::string where = path.string() + ":" + std::to_string(lineno);
+    if (line.empty() || line[0] == '#' || line == "\r") continue;
+    auto f = csv_fields(line, where);
+    if (lineno == 1 && f[0] == "file") continue;
+    if (f[0].empty()) throw Error(where + ": first field must be the BVH file name");
+    Label l;
+    if (f.size() > 1) l.content = f[1];
+    if (f.size() > 2) l.style = f[2];
+    if (f.size() > 3) l.captions = split_captions(f[3]);
+    if (f.size() > 4) throw Error(where + ": expected at most 4 fields (file,content,style,captions)");
+    if (!out.emplace(f[0], l).second) throw Error(where + ": '" + f[0] + "' is listed twice");
+  }
+  return out;
+}
+
+// labels.json: {"walk.bvh": {"content": "walk", "style": "happy", "captions": [...]}, ...}
+// or [{"file": "walk.bvh", ...}, ...]. Optional "genre" and "audio" too.
+std::map<std::string, Label> read_labels_json(const fs::path& path) {
+  const Json j = read_json(path);
+  std::map<std::string, Label> out;
+  auto one = [&](const Json& o, const std::string& where) {
+    if (!o.is_object()) throw Error(where + ": expected an object");
+    Label l;
+    l.content = get_string(o, "content", "", where);
+    l.style = get_string(o, "style", "", where);
+    l.genre = get_string(o, "genre", "", where);
+    l.audio = get_string(o, "audio", "", where);
+    if (o.contains("captions")) {
+      const Json& c = require_array(o, "captions", where);
+      for (const auto& s : c) {
+        if (!s.is_string()) throw Error(where + ": 'captions' must hold strings");
+        l.captions.push_back(s.get<std::string>());
+      }
+    }
+    return l;
+  };
+  if (j.is_object()) {
+    for (const auto& [file, o] : j.items()) out[file] = one(o, path.string() + ": '" + file + "'");
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) {
+      const std::string where = path.string() + ": entry " + std::to_string(i);
+      const std::string file = require_string(j[i], "file", where);
+      out[file] = one(j[i], where);
+    }
+  } else {
+    throw Error(path.string() + ": expected an object keyed by file name or an array of objects with 'file'");
+  }
+  return out;
+}
+
+bool is_canonical(const Bvh& bvh) {
+  for (int j = 0; j < motion::kNumJoints; ++j)
+    if (bvh.find(motion::joint_name(j)) < 0) return false;
+  return true;
+}
+
+}  // namespace
+
+ImportResult import_bvh_folder(const fs::path& folder, const ImportOptions& opt) {
+  ImportResult res;
+  res.dataset.name = "bvh";
+  fs::path labels_path = opt.labels;
+  if (labels_path.empty()) {
+    if (fs::exists(folder / "labels.csv"))
+      labels_path = folder / "labels.csv";
+    else if (fs::exists(folder / "labels.json"))
+      labels_path = folder / "labels.json";
+  }
+  std::map<std::string, Label> labels;
+  if (labels_path.empty())
+    res.warnings.push_back(folder.string() + ": no labels.csv or labels.json; clips have no labels");
+  else if (labels_path.extension() == ".json")
+    labels = read_labels_json(labels_path);
+  else
+    labels = read_labels_csv(labels_path);
+
+#ifdef E2M_HAVE_RETARGET
+  NameMap given;
+  const bool have_map = !opt.name_map.empty();
+  if (have_map) given = load_name_map(opt.name_map);
+#endif
+
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(folder))
+    if (e.is_regular_file() && e.path().extension() == ".bvh") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw Error(folder.string() + ": no .bvh files");
+  std::map<std::string, bool> used;
+  for (const auto& [k, v] : labels) used[k] = false;
+  if (opt.max_items > 0 && static_cast<int>(files.size()) > opt.max_items) files.resize(opt.max_items);
+
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto& f = files[i];
+    const std::string rel = fs::relative(f, folder).generic_string();
+    if (opt.progress) opt.progress(static_cast<int>(i), static_cast<int>(files.size()), rel);
+    try {
+      Label l;
+      // Labels are keyed by the path relative to the folder or by the bare file name.
+      auto it = labels.find(rel);
+      if (it == labels.end()) it = labels.find(f.filename().string());
+      if (it != labels.end()) {
+        l = it->second;
+        used[it->first] = true;
+      } else if (!labels.empty()) {
+        res.warnings.push_back(rel + ": not in the labels file; imported without labels");
+      }
+      const Bvh bvh = read_bvh(f);
+#ifdef E2M_HAVE_RETARGET
+      // Files already on the canonical skeleton (e2m's own exports) convert exactly.
+      motion::Clip clip = !have_map && is_canonical(bvh)
+                              ? bvh_to_clip(bvh)
+                              : retarget_bvh(bvh, have_map ? given : detect_name_map(bvh));
+#else
+      motion::Clip clip;
+      throw Error("this build has no BVH retargeter");
+#endif
+      std::string name = rel.substr(0, rel.size() - 4);
+      std::replace(name.begin(), name.end(), '/', '_');
+      clip.meta.name = name;
+      clip.meta.dataset = "bvh";
+      clip.meta.source = f.string();
+      clip.meta.content = l.content;
+      clip.meta.style = l.style;
+      clip.meta.genre = l.genre;
+      if (!l.audio.empty()) clip.meta.audio = (folder / l.audio).lexically_normal().string();
+      clip.meta.captions = l.captions;
+      if (clip.meta.captions.empty() && !l.content.empty())
+        clip.meta.captions = action_captions(l.content, l.style, name, opt.captions_per_clip);
+      else if (clip.meta.captions.empty() && !l.genre.empty())
+        clip.meta.captions = dance_captions(l.genre, name, opt.captions_per_clip);
+      finish_clip(clip);
+      res.dataset.split.push_back(split_for(name, opt.validation_percent));
+      res.dataset.clips.push_back(std::move(clip));
+    } catch (const Error& e) {
+      res.rejected.push_back({f.string(), e.what()});
+    }
+  }
+  if (opt.max_items <= 0)
+    for (const auto& [file, u] : used)
+      if (!u)
+        res.rejected.push_back({(folder / file).string(),
+                                "listed in " + labels_path.filename().string() + " but no such BVH file"});
+  return res;
+}
+
+}  // namespace e2m::io

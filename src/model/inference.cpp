@@ -1,0 +1,222 @@
+// Inference API: model loading with warm-up, text -> clip, music -> dance chunks (causal) and offline dance.
+#include "model/inference.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "model/text_tokenizer.h"
+#include "motion/error.h"
+#include "motion/features.h"
+
+namespace e2m::model {
+
+namespace {
+
+void check_exists(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) throw Error(path.string() + ": model file not found");
+}
+
+std::vector<float> to_vector(const torch::Tensor& t) {
+  auto c = t.contiguous().to(torch::kFloat);
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+}  // namespace
+
+std::vector<float> rest_features(int frames) { return motion::encode_features(motion::Clip::rest(frames)); }
+
+// ---- TextToMotion ----
+
+void TextToMotion::load(const std::filesystem::path& path, int threads) {
+  check_exists(path);
+  if (threads > 0) torch::set_num_threads(threads);
+  ModelMeta meta;
+  Text2Motion model = load_text2motion(path, &meta);
+  set_model(model, std::move(meta));
+}
+
+void TextToMotion::set_model(Text2Motion model, ModelMeta meta) {
+  model_ = std::move(model);
+  model_->eval();
+  meta_ = std::move(meta);
+  frontend_ = nullptr;
+  // The own encoder's vocabulary travels in the model file, so the tokenizer comes with it. CLIP
+  // needs the user's TorchScript file and BPE vocabulary: the caller sets that frontend.
+  if (meta_.config.text.encoder == "own" && !meta_.text_vocab.is_null()) {
+    auto tokenizer = std::make_shared<TextTokenizer>(TextTokenizer::from_json(meta_.text_vocab));
+    const int max_tokens = meta_.config.text.max_tokens;
+    frontend_ = [tokenizer, max_tokens](const std::string& text) {
+      return make_text_input({tokenizer->encode(text, max_tokens)}, max_tokens);
+    };
+  }
+  warm_up();
+}
+
+void TextToMotion::warm_up() {
+  TextInput in;
+  if (meta_.config.text.encoder == "clip") {
+    in.features = torch::zeros({1, 1, meta_.config.text.clip_dim});
+    in.pad_mask = torch::zeros({1, 1}, torch::kBool);
+  } else {
+    in.ids = torch::full({1, 1}, 2, torch::kLong);
+    in.pad_mask = torch::zeros({1, 1}, torch::kBool);
+  }
+  generate_features(in, std::min(120, meta_.config.text.max_frames));
+}
+
+std::vector<float> TextToMotion::generate_features(const TextInput& input, int frames, uint64_t seed) {
+  if (!model_) throw Error("text2motion: no model loaded");
+  torch::InferenceMode guard;
+  auto z = model_->latent(input, frames);
+  if (seed != 0 && meta_.config.text.sample_noise > 0) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+    z = z + meta_.config.text.sample_noise * at::randn(z.sizes(), gen, z.options());
+  }
+  auto y = model_->decoder(z).slice(1, 0, frames);
+  return to_vector(meta_.motion_norm.denormalize(y));
+}
+
+motion::Clip TextToMotion::generate(const TextInput& input, int frames, uint64_t seed) {
+  auto feats = generate_features(input, frames, seed);
+  return motion::decode_features(feats.data(), frames, meta_.config.fps);
+}
+
+motion::Clip TextToMotion::generate(const std::string& text, int frames, uint64_t seed) {
+  if (!frontend_)
+    throw Error("text2motion: this model has no text tokenizer (no vocabulary in the file, or a CLIP "
+                "model whose encoder was not given)");
+  motion::Clip clip = generate(frontend_(text), frames, seed);
+  clip.meta.captions = {text};
+  clip.meta.name = "text2motion";
+  return clip;
+}
+
+int64_t TextToMotion::parameter_count() const { return model_ ? model::parameter_count(*model_) : 0; }
+
+// ---- MusicToDance ----
+
+void MusicToDance::load(const std::filesystem::path& path, int threads) {
+  check_exists(path);
+  if (threads > 0) torch::set_num_threads(threads);
+  ModelMeta meta;
+  Music2Dance model = load_music2dance(path, &meta);
+  set_model(model, std::move(meta));
+}
+
+void MusicToDance::set_model(Music2Dance model, ModelMeta meta) {
+  model_ = std::move(model);
+  model_->eval();
+  meta_ = std::move(meta);
+  reset(meta_.config.music.genres.front());
+  warm_up();
+}
+
+void MusicToDance::warm_up() {
+  std::vector<float> audio(static_cast<size_t>(audio_window()) * kAudioDim, 0.0f);
+  std::vector<float> out(static_cast<size_t>(chunk_frames()) * kMotionDim);
+  for (int i = 0; i < 2; ++i) next_chunk(audio.data(), history_.data(), out.data());
+}
+
+void MusicToDance::reset(const std::string& genre, const motion::Clip* initial) {
+  if (!model_) throw Error("music2dance: no model loaded");
+  genre_ = model_->genre_onehot(genre);
+  const int m = motion_window();
+  std::vector<float> init = initial && initial->frames() > 0 ? motion::encode_features(*initial) : rest_features(m);
+  const int n = static_cast<int>(init.size() / kMotionDim);
+  history_.assign(static_cast<size_t>(m) * kMotionDim, 0.0f);
+  for (int r = 0; r < m; ++r) {
+    const int src = std::max(0, n - m + r);  // the last m frames, the first one repeated in front
+    std::memcpy(&history_[static_cast<size_t>(r) * kMotionDim], &init[static_cast<size_t>(src) * kMotionDim],
+                sizeof(float) * kMotionDim);
+  }
+}
+
+void MusicToDance::next_chunk(const float* audio_feats, const float* prev_motion, float* out) {
+  if (!model_) throw Error("music2dance: no model loaded");
+  torch::InferenceMode guard;
+  auto a = torch::from_blob(const_cast<float*>(audio_feats), {1, audio_window(), kAudioDim}, torch::kFloat);
+  auto p = torch::from_blob(const_cast<float*>(prev_motion), {1, motion_window(), kMotionDim}, torch::kFloat);
+  auto y = model_->forward(meta_.audio_norm.normalize(a), genre_, meta_.motion_norm.normalize(p));
+  auto raw = meta_.motion_norm.denormalize(y).contiguous();
+  std::memcpy(out, raw.data_ptr<float>(), sizeof(float) * chunk_frames() * kMotionDim);
+}
+
+std::vector<float> MusicToDance::next_chunk(const float* audio_feats, const float* prev_motion) {
+  std::vector<float> out(static_cast<size_t>(chunk_frames()) * kMotionDim);
+  next_chunk(audio_feats, prev_motion, out.data());
+  return out;
+}
+
+std::vector<float> MusicToDance::next_chunk(const float* audio_feats) {
+  auto out = next_chunk(audio_feats, history_.data());
+  // Slide the fixed-size history: drop the oldest chunk, append the new one.
+  const size_t shift = static_cast<size_t>(chunk_frames()) * kMotionDim;
+  if (shift >= history_.size()) {
+    std::memcpy(history_.data(), out.data() + (shift - history_.size()), sizeof(float) * history_.size());
+  } else {
+    std::memmove(history_.data(), history_.data() + shift, sizeof(float) * (history_.size() - shift));
+    std::memcpy(history_.data() + (history_.size() - shift), out.data(), sizeof(float) * shift);
+  }
+  return out;
+}
+
+std::vector<float> MusicToDance::dance_features(const audio::FeatureFrames& feats, const std::string& genre,
+                                                const motion::Clip* initial) {
+  if (!model_) throw Error("music2dance: no model loaded");
+  if (feats.frames <= 0) return {};
+  if (static_cast<int64_t>(feats.data.size()) != static_cast<int64_t>(feats.frames) * kAudioDim)
+    throw Error("music2dance: feature frames hold " + std::to_string(feats.data.size()) + " values, expected " +
+                std::to_string(feats.frames) + " x 39");
+  reset(genre, initial);
+  const int c = chunk_frames(), w = audio_window(), n = feats.frames;
+  const int chunks = (n + c - 1) / c;
+  // Chunk k makes frames k*c .. k*c+c-1 from audio up to frame k*c-1 ("now"); frames before the
+  // start are silence (zeros). Every window only looks back, as in the live path.
+  auto windows = torch::zeros({chunks, w, kAudioDim});
+  auto acc = windows.accessor<float, 3>();
+  for (int k = 0; k < chunks; ++k) {
+    const int now = k * c - 1;
+    for (int r = 0; r < w; ++r) {
+      const int f = now - (w - 1) + r;
+      if (f < 0 || f >= n) continue;
+      for (int d = 0; d < kAudioDim; ++d) acc[k][r][d] = feats.data[static_cast<size_t>(f) * kAudioDim + d];
+    }
+  }
+  std::vector<float> out(static_cast<size_t>(chunks) * c * kMotionDim);
+  {
+    torch::InferenceMode guard;
+    // The audio half of the network does not depend on the generated motion: batch it.
+    auto encoded = model_->encode_audio(meta_.audio_norm.normalize(windows), genre_.expand({chunks, -1}));
+    for (int k = 0; k < chunks; ++k) {
+      auto p = torch::from_blob(history_.data(), {1, motion_window(), kMotionDim}, torch::kFloat);
+      auto y = model_->decoder(model_->decode_chunk(encoded.slice(0, k, k + 1), meta_.motion_norm.normalize(p)));
+      auto raw = meta_.motion_norm.denormalize(y).contiguous();
+      float* dst = &out[static_cast<size_t>(k) * c * kMotionDim];
+      std::memcpy(dst, raw.data_ptr<float>(), sizeof(float) * c * kMotionDim);
+      const size_t shift = static_cast<size_t>(c) * kMotionDim;
+      if (shift >= history_.size()) {
+        std::memcpy(history_.data(), dst + (shift - history_.size()), sizeof(float) * history_.size());
+      } else {
+        std::memmove(history_.data(), history_.data() + shift, sizeof(float) * (history_.size() - shift));
+        std::memcpy(history_.data() + (history_.size() - shift), dst, sizeof(float) * shift);
+      }
+    }
+  }
+  out.resize(static_cast<size_t>(n) * kMotionDim);
+  return out;
+}
+
+motion::Clip MusicToDance::dance(const audio::FeatureFrames& feats, const std::string& genre,
+                                 const motion::Clip* initial) {
+  auto f = dance_features(feats, genre, initial);
+  motion::Clip clip = motion::decode_features(f.data(), feats.frames, meta_.config.fps);
+  clip.meta.name = "music2dance";
+  clip.meta.genre = genre;
+  return clip;
+}
+
+int64_t MusicToDance::parameter_count() const { return model_ ? model::parameter_count(*model_) : 0; }
+
+}  // namespace e2m::model

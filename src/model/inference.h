@@ -1,0 +1,98 @@
+// The inference API everything else uses: text -> clip, music features + previous motion -> next
+// chunk. Loads a model file, warms up at load (one dummy forward) so the first real call is not
+// slow, runs under torch::InferenceMode and keeps no growing state (memory is flat over calls).
+// One object per thread: calls on one object must not overlap.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audio/features.h"
+#include "model/config.h"
+#include "model/model_file.h"
+#include "model/modules.h"
+#include "motion/clip.h"
+
+namespace e2m::model {
+
+// Turns a sentence into the adapter's input: token ids (own encoder) or CLIP token features,
+// batch of 1. Built by the tokenizer code from the model file's vocabulary and config.
+using TextFrontend = std::function<TextInput(const std::string& text)>;
+
+class TextToMotion {
+ public:
+  // threads <= 0 keeps torch's current setting. Throws e2m::Error for a missing/bad file.
+  void load(const std::filesystem::path& path, int threads = 0);
+  // Use a model already in memory (tests, bench); it is put in eval mode.
+  void set_model(Text2Motion model, ModelMeta meta);
+  // Required before generate(text): the tokenizer / text encoder for this model.
+  void set_frontend(TextFrontend frontend) { frontend_ = std::move(frontend); }
+  bool loaded() const { return static_cast<bool>(model_); }
+
+  // frames in [1, text.max_frames]. seed != 0 adds text.sample_noise Gaussian noise to the latent
+  // (seed 0: deterministic).
+  motion::Clip generate(const std::string& text, int frames, uint64_t seed = 0);
+  motion::Clip generate(const TextInput& input, int frames, uint64_t seed = 0);
+  // Raw (denormalised) features, frames x 269 row-major.
+  std::vector<float> generate_features(const TextInput& input, int frames, uint64_t seed = 0);
+
+  const ModelMeta& meta() const { return meta_; }
+  int64_t parameter_count() const;
+
+ private:
+  void warm_up();
+  Text2Motion model_{nullptr};
+  ModelMeta meta_;
+  TextFrontend frontend_;
+};
+
+class MusicToDance {
+ public:
+  void load(const std::filesystem::path& path, int threads = 0);
+  void set_model(Music2Dance model, ModelMeta meta);
+  bool loaded() const { return static_cast<bool>(model_); }
+
+  int chunk_frames() const { return meta_.config.music.chunk_frames; }
+  int audio_window() const { return meta_.config.music.audio_window; }
+  int motion_window() const { return meta_.config.music.motion_window; }
+  const std::vector<std::string>& genres() const { return meta_.config.music.genres; }
+
+  // Select the genre (throws e2m::Error for an unknown one) and the starting pose: the last
+  // motion_window frames of `initial` (the rest pose when null or shorter, padded at the front).
+  // Resets the internal history used by next_chunk(audio) and dance().
+  void reset(const std::string& genre, const motion::Clip* initial = nullptr);
+
+  // One chunk. audio_feats: audio_window x 39 raw feature rows ending at "now"; prev_motion:
+  // motion_window x 269 raw feature rows of what was actually played, ending at "now".
+  // Returns chunk_frames x 269 raw features for the frames after "now".
+  std::vector<float> next_chunk(const float* audio_feats, const float* prev_motion);
+  // Same, writing into out (chunk_frames x 269).
+  void next_chunk(const float* audio_feats, const float* prev_motion, float* out);
+  // Same, with the model's own output as previous motion (internal fixed-size history).
+  std::vector<float> next_chunk(const float* audio_feats);
+
+  // Offline: the whole feature sequence, chunk after chunk with the same causal model (audio
+  // before the first frame is taken as the first frame repeated). Returns frames == feats.frames.
+  motion::Clip dance(const audio::FeatureFrames& feats, const std::string& genre,
+                     const motion::Clip* initial = nullptr);
+  std::vector<float> dance_features(const audio::FeatureFrames& feats, const std::string& genre,
+                                    const motion::Clip* initial = nullptr);
+
+  const ModelMeta& meta() const { return meta_; }
+  int64_t parameter_count() const;
+
+ private:
+  void warm_up();
+  Music2Dance model_{nullptr};
+  ModelMeta meta_;
+  torch::Tensor genre_;    // (1, genres)
+  std::vector<float> history_;  // motion_window x 269 raw rows
+};
+
+// Raw features of `frames` frames of the rest pose (the default starting motion).
+std::vector<float> rest_features(int frames);
+
+}  // namespace e2m::model

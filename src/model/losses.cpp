@@ -1,0 +1,88 @@
+// Training losses: velocity-aware L2 (eq. 16-18), VAE (eq. 15), torch FK positions, foot contacts.
+#include "model/losses.h"
+
+#include "motion/features.h"
+#include "motion/skeleton.h"
+
+namespace e2m::model {
+
+torch::Tensor velocity_aware_loss(const torch::Tensor& pred, const torch::Tensor& target, double alpha) {
+  auto d = pred - target;
+  const int64_t frames = d.size(1);
+  auto per_frame = d.pow(2).sum();
+  if (frames > 1) {
+    // (g_j - g_{j-1}) - (t_j - t_{j-1}) = d_j - d_{j-1}: eq. 16 covers j = 1..T-1 and eq. 17 the
+    // same differences seen from frame j-1, so each difference counts twice in the sum over frames.
+    auto dv = d.slice(1, 1) - d.slice(1, 0, frames - 1);
+    per_frame = per_frame + 2.0 * alpha * dv.pow(2).sum();
+  }
+  return per_frame / static_cast<double>(d.numel());
+}
+
+VaeLossParts vae_loss(const VaeOutput& out, const torch::Tensor& target, double kl_weight) {
+  VaeLossParts p;
+  p.recon = (out.recon - target).pow(2).mean();
+  p.kl = -0.5 * (1 + out.logvar - out.mu.pow(2) - out.logvar.exp()).mean();
+  p.total = p.recon + kl_weight * p.kl;
+  return p;
+}
+
+torch::Tensor rot6d_to_matrix(const torch::Tensor& d6) {
+  auto a = d6.slice(-1, 0, 3);
+  auto b = d6.slice(-1, 3, 6);
+  auto c0 = torch::nn::functional::normalize(a, torch::nn::functional::NormalizeFuncOptions().dim(-1).eps(1e-8));
+  auto c1 = b - (c0 * b).sum(-1, true) * c0;
+  c1 = torch::nn::functional::normalize(c1, torch::nn::functional::NormalizeFuncOptions().dim(-1).eps(1e-8));
+  auto c2 = torch::cross(c0, c1, -1);
+  return torch::stack({c0, c1, c2}, -1);  // columns
+}
+
+torch::Tensor fk_positions(const torch::Tensor& raw) {
+  using motion::kNumJoints;
+  const auto b = raw.size(0), t = raw.size(1);
+  auto local = rot6d_to_matrix(raw.slice(-1, motion::kFeatRot, motion::kFeatRot + 6 * kNumJoints)
+                                   .reshape({b, t, kNumJoints, 6}));
+  std::vector<torch::Tensor> world(kNumJoints), pos(kNumJoints);
+  auto zeros = torch::zeros({b, t, 1}, raw.options());
+  pos[0] = torch::cat({zeros, raw.slice(-1, motion::kFeatRootY, motion::kFeatRootY + 1), zeros}, -1);
+  world[0] = local.select(2, 0);
+  for (int j = 1; j < kNumJoints; ++j) {
+    const int p = motion::parent(j);
+    const auto& o = motion::rest_offset(j);
+    auto offset = torch::tensor({static_cast<float>(o.x), static_cast<float>(o.y), static_cast<float>(o.z)},
+                                raw.options());
+    world[j] = torch::matmul(world[p], local.select(2, j));
+    pos[j] = pos[p] + torch::matmul(world[p], offset);
+  }
+  return torch::stack(pos, 2);
+}
+
+torch::Tensor fk_position_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw) {
+  return (fk_positions(pred_raw) - fk_positions(target_raw)).pow(2).sum(-1).mean();
+}
+
+torch::Tensor foot_contact_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw) {
+  using namespace motion;
+  const auto b = pred_raw.size(0), t = pred_raw.size(1);
+  auto vel = pred_raw.slice(-1, kFeatVel, kFeatVel + 3 * kNumJoints).reshape({b, t, kNumJoints, 3});
+  auto idx = torch::tensor({static_cast<int64_t>(kLeftAnkle), static_cast<int64_t>(kRightAnkle),
+                            static_cast<int64_t>(kLeftFoot), static_cast<int64_t>(kRightFoot)});
+  auto feet = vel.index_select(2, idx);  // (B, T, 4, 3), same order as the contact features
+  auto contact = (target_raw.slice(-1, kFeatContact, kFeatContact + 4) > 0.5).to(pred_raw.dtype());
+  auto count = contact.sum().clamp_min(1.0);
+  return (feet.pow(2).sum(-1) * contact).sum() / count;
+}
+
+MotionLossParts motion_loss(const torch::Tensor& pred, const torch::Tensor& target, const Normalization& norm,
+                            const LossConfig& weights) {
+  MotionLossParts p;
+  p.feature = velocity_aware_loss(pred, target, weights.alpha);
+  auto pred_raw = norm.denormalize(pred);
+  auto target_raw = norm.denormalize(target);
+  p.fk = fk_position_loss(pred_raw, target_raw);
+  p.contact = foot_contact_loss(pred_raw, target_raw);
+  p.total = p.feature + weights.fk * p.fk + weights.contact * p.contact;
+  return p;
+}
+
+}  // namespace e2m::model

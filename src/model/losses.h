@@ -1,0 +1,49 @@
+// Training losses: the velocity-aware loss (paper eq. 16-18), the VAE loss (eq. 15), a
+// differentiable forward-kinematics position loss and foot-contact consistency on the 269-d
+// feature layout of motion/features.h. All take (B, T, 269) tensors and return scalar tensors.
+#pragma once
+#include <torch/torch.h>
+
+#include "model/config.h"
+#include "model/model_file.h"
+
+namespace e2m::model {
+
+// Eq. 18 on (B, T, D): mean over frames and dims of |g_j - t_j|^2 + alpha (L_prev + L_latter),
+// where L_prev (eq. 16) uses frames j >= 1 and L_latter (eq. 17) frames j <= T - 2.
+torch::Tensor velocity_aware_loss(const torch::Tensor& pred, const torch::Tensor& target, double alpha);
+
+// Eq. 15: mean squared reconstruction error + kl_weight * KL(N(mu, exp(logvar)) || N(0, I)) (mean
+// over latent elements).
+struct VaeLossParts {
+  torch::Tensor total, recon, kl;
+};
+VaeLossParts vae_loss(const VaeOutput& out, const torch::Tensor& target, double kl_weight);
+
+// 6D (..., 6) in the e2m convention (first two matrix columns, motion/rotation.h) -> (..., 3, 3).
+torch::Tensor rot6d_to_matrix(const torch::Tensor& d6);
+
+// Differentiable FK from RAW (denormalised) features (B, T, 269): joint positions (B, T, 22, 3) in
+// each frame's heading frame with the pelvis at (0, root height, 0), using the canonical rest
+// offsets of motion/skeleton.h and the 6D rotations (joint 0 relative to the heading).
+torch::Tensor fk_positions(const torch::Tensor& raw_features);
+
+// Mean squared distance (m^2) between FK positions of predicted and target raw features.
+torch::Tensor fk_position_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw);
+
+// Foot contact consistency: predicted velocity (m/s) of ankles and toes where the TARGET's contact
+// flag is 1 should be zero; mean over contact frames of |v|^2 (0 when there are none).
+torch::Tensor foot_contact_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw);
+
+struct MotionLossParts {
+  torch::Tensor total;
+  torch::Tensor feature;  // eq. 18 on normalised features
+  torch::Tensor fk;
+  torch::Tensor contact;
+};
+// The generator loss: eq. 18 on normalised features + loss.fk * FK + loss.contact * contacts
+// (raw features via `norm`). pred/target normalised (B, T, 269).
+MotionLossParts motion_loss(const torch::Tensor& pred, const torch::Tensor& target,
+                            const Normalization& norm, const LossConfig& weights);
+
+}  // namespace e2m::model

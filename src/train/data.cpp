@@ -1,0 +1,190 @@
+// Training data from dataset caches: feature encoding, statistics and window sampling; see data.h.
+#include "train/data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include "audio/features.h"
+#include "motion/error.h"
+#include "motion/features.h"
+
+namespace e2m::train {
+namespace {
+
+constexpr int kMotionDim = motion::kFeatureDim;
+constexpr int kAudioDim = audio::kAudioFeatureDim;
+
+std::string safe_name(const std::string& name) {
+  std::string out = name;
+  for (char& c : out)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  return out;
+}
+
+// Audio features aligned with the clip's frames: frame k of the clip plays at audio_offset + k / fps.
+std::vector<float> clip_audio(const motion::Clip& clip, const std::filesystem::path& cache_dir, bool use_cache) {
+  const size_t want = static_cast<size_t>(clip.frames()) * kAudioDim;
+  const std::filesystem::path side = cache_dir / (safe_name(clip.meta.name) + ".f32");
+  if (use_cache && !cache_dir.empty() && std::filesystem::exists(side) &&
+      std::filesystem::file_size(side) == want * sizeof(float)) {
+    std::vector<float> data(want);
+    std::ifstream in(side, std::ios::binary);
+    in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(want * sizeof(float)));
+    if (in) return data;
+  }
+  audio::FeatureFrames f = audio::extract_features_file(clip.meta.audio, clip.meta.audio_offset, clip.duration());
+  std::vector<float> data(want, 0.0f);
+  const int have = std::min(f.frames, clip.frames());
+  std::copy(f.data.begin(), f.data.begin() + static_cast<std::ptrdiff_t>(have) * kAudioDim, data.begin());
+  // A non-finite feature would poison the statistics and every batch that touches it.
+  for (float& v : data)
+    if (!std::isfinite(v)) v = 0.0f;
+  // The audio may end a little before the motion: hold its last frame.
+  for (int k = std::max(have, 1); k < clip.frames() && have > 0; ++k)
+    std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(have - 1) * kAudioDim, kAudioDim,
+                data.begin() + static_cast<std::ptrdiff_t>(k) * kAudioDim);
+  if (use_cache && !cache_dir.empty()) {
+    std::filesystem::create_directories(cache_dir);
+    std::ofstream out(side, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(want * sizeof(float)));
+  }
+  return data;
+}
+
+// Copies frames [start, start + n) of a (frames x dim) array into dst, repeating the first / last
+// frame outside the clip.
+void copy_frames(const std::vector<float>& src, int frames, int dim, int start, int n, float* dst) {
+  for (int k = 0; k < n; ++k) {
+    const int f = std::clamp(start + k, 0, frames - 1);
+    std::copy_n(src.data() + static_cast<size_t>(f) * dim, dim, dst + static_cast<size_t>(k) * dim);
+  }
+}
+
+}  // namespace
+
+TrainingData TrainingData::load(const std::vector<std::filesystem::path>& caches, const DataOptions& opt) {
+  std::vector<io::Dataset> sets;
+  std::vector<std::filesystem::path> audio_dirs;
+  for (const auto& path : caches) {
+    sets.push_back(io::read_dataset(path));
+    audio_dirs.push_back(path.string() + ".audio");
+  }
+  return from_datasets(sets, opt, audio_dirs);
+}
+
+TrainingData TrainingData::from_datasets(const std::vector<io::Dataset>& datasets, const DataOptions& opt,
+                                         const std::vector<std::filesystem::path>& audio_cache_dirs) {
+  TrainingData data;
+  for (size_t d = 0; d < datasets.size(); ++d) {
+    const io::Dataset& ds = datasets[d];
+    const std::filesystem::path audio_dir = d < audio_cache_dirs.size() ? audio_cache_dirs[d] : "";
+    for (size_t c = 0; c < ds.clips.size(); ++c) {
+      const motion::Clip& clip = ds.clips[c];
+      if (clip.frames() < opt.min_frames) continue;
+      if (opt.need_captions && clip.meta.captions.empty()) continue;
+      if (opt.need_audio && clip.meta.audio.empty()) continue;
+      ClipData cd;
+      cd.name = clip.meta.name;
+      cd.split = c < ds.split.size() ? ds.split[c] : io::split_for(clip.meta.name);
+      cd.frames = clip.frames();
+      cd.motion = motion::encode_features(clip);
+      cd.captions = clip.meta.captions;
+      cd.genre = clip.meta.genre;
+      if (opt.need_audio) cd.audio = clip_audio(clip, audio_dir, opt.cache_audio);
+      data.clips_.push_back(std::move(cd));
+    }
+  }
+  if (data.clips_.empty()) {
+    std::string what = "no usable clips in the dataset cache(s)";
+    if (opt.need_captions) what += " (text2motion needs clips with captions)";
+    if (opt.need_audio) what += " (music2dance needs clips with audio)";
+    throw Error(what);
+  }
+  return data;
+}
+
+std::vector<int> TrainingData::indices(io::Split split) const {
+  std::vector<int> out;
+  for (size_t i = 0; i < clips_.size(); ++i)
+    if (clips_[i].split == split) out.push_back(static_cast<int>(i));
+  return out;
+}
+
+std::vector<std::string> TrainingData::train_captions() const {
+  std::vector<std::string> out;
+  for (const auto& c : clips_)
+    if (c.split == io::Split::Train) out.insert(out.end(), c.captions.begin(), c.captions.end());
+  return out;
+}
+
+model::Normalization TrainingData::motion_stats() const {
+  std::vector<int> idx = indices(io::Split::Train);
+  if (idx.empty()) idx = indices(io::Split::Validation);
+  std::vector<float> rows;
+  for (int i : idx) rows.insert(rows.end(), clips_[i].motion.begin(), clips_[i].motion.end());
+  return model::Normalization::compute(rows.data(), static_cast<int64_t>(rows.size() / kMotionDim), kMotionDim);
+}
+
+model::Normalization TrainingData::audio_stats() const {
+  std::vector<int> idx = indices(io::Split::Train);
+  if (idx.empty()) idx = indices(io::Split::Validation);
+  std::vector<float> rows;
+  for (int i : idx) rows.insert(rows.end(), clips_[i].audio.begin(), clips_[i].audio.end());
+  if (rows.empty()) return {};
+  return model::Normalization::compute(rows.data(), static_cast<int64_t>(rows.size() / kAudioDim), kAudioDim);
+}
+
+WindowSampler::WindowSampler(const TrainingData& data, std::vector<int> clip_indices, model::Normalization motion_norm,
+                             model::Normalization audio_norm)
+    : data_(&data), clips_(std::move(clip_indices)), motion_norm_(std::move(motion_norm)),
+      audio_norm_(std::move(audio_norm)) {
+  for (int i : clips_) weights_.push_back(static_cast<double>(data.clips()[static_cast<size_t>(i)].frames));
+}
+
+Batch WindowSampler::motion_windows(int batch, int frames, std::mt19937& rng) const {
+  if (clips_.empty()) throw Error("window sampler: no clips to sample from");
+  std::discrete_distribution<int> pick(weights_.begin(), weights_.end());
+  std::vector<float> buf(static_cast<size_t>(batch) * frames * kMotionDim);
+  Batch out;
+  for (int b = 0; b < batch; ++b) {
+    const ClipData& c = data_->clips()[static_cast<size_t>(clips_[static_cast<size_t>(pick(rng))])];
+    const int start = c.frames > frames ? std::uniform_int_distribution<int>(0, c.frames - frames)(rng) : 0;
+    copy_frames(c.motion, c.frames, kMotionDim, start, frames, buf.data() + static_cast<size_t>(b) * frames * kMotionDim);
+    if (!c.captions.empty())
+      out.captions.push_back(c.captions[std::uniform_int_distribution<size_t>(0, c.captions.size() - 1)(rng)]);
+    else
+      out.captions.emplace_back();
+  }
+  out.motion = motion_norm_.normalize(torch::from_blob(buf.data(), {batch, frames, kMotionDim}).clone());
+  return out;
+}
+
+Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, std::mt19937& rng) const {
+  if (clips_.empty()) throw Error("window sampler: no clips to sample from");
+  const int aw = config.music.audio_window, mw = config.music.motion_window, chunk = config.music.chunk_frames;
+  std::discrete_distribution<int> pick(weights_.begin(), weights_.end());
+  std::vector<float> target(static_cast<size_t>(batch) * chunk * kMotionDim);
+  std::vector<float> prev(static_cast<size_t>(batch) * mw * kMotionDim);
+  std::vector<float> aud(static_cast<size_t>(batch) * aw * kAudioDim);
+  Batch out;
+  out.genre = torch::zeros({batch, config.genre_count()});
+  for (int b = 0; b < batch; ++b) {
+    const ClipData& c = data_->clips()[static_cast<size_t>(clips_[static_cast<size_t>(pick(rng))])];
+    // "now" = t: the chunk t+1..t+chunk lies inside the clip; history before frame 0 repeats frame 0.
+    const int t = std::uniform_int_distribution<int>(0, std::max(0, c.frames - 1 - chunk))(rng);
+    copy_frames(c.motion, c.frames, kMotionDim, t + 1, chunk, target.data() + static_cast<size_t>(b) * chunk * kMotionDim);
+    copy_frames(c.motion, c.frames, kMotionDim, t - mw + 1, mw, prev.data() + static_cast<size_t>(b) * mw * kMotionDim);
+    copy_frames(c.audio, c.frames, kAudioDim, t - aw + 1, aw, aud.data() + static_cast<size_t>(b) * aw * kAudioDim);
+    int g = -1;
+    for (size_t k = 0; k < config.music.genres.size(); ++k)
+      if (config.music.genres[k] == c.genre) g = static_cast<int>(k);
+    if (g >= 0) out.genre[b][g] = 1.0f;
+  }
+  out.motion = motion_norm_.normalize(torch::from_blob(target.data(), {batch, chunk, kMotionDim}).clone());
+  out.prev_motion = motion_norm_.normalize(torch::from_blob(prev.data(), {batch, mw, kMotionDim}).clone());
+  out.audio = audio_norm_.normalize(torch::from_blob(aud.data(), {batch, aw, kAudioDim}).clone());
+  return out;
+}
+
+}  // namespace e2m::train

@@ -1,0 +1,86 @@
+// Training data: dataset-cache clips as normalised 269-d feature sequences (plus captions or audio
+// features) and the random fixed-length windows the training loops batch.
+#pragma once
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "io/dataset_cache.h"
+#include "model/model_file.h"
+
+namespace e2m::train {
+
+struct ClipData {
+  std::string name;
+  io::Split split = io::Split::Train;
+  int frames = 0;
+  std::vector<float> motion;             // frames x 269 raw features (motion::encode_features)
+  std::vector<std::string> captions;     // text2motion
+  std::string genre;                     // music2dance
+  std::vector<float> audio;              // frames x 39 raw audio features aligned with motion frames
+};
+
+struct DataOptions {
+  bool need_captions = false;  // keep only clips with captions
+  bool need_audio = false;     // keep only clips with audio; extract audio features
+  int min_frames = 8;          // shorter clips are dropped
+  // Audio features are slow to compute: they are cached next to the dataset cache in
+  // <cache>.audio/<clip>.f32 (a side file per clip, rebuilt when missing or of another size).
+  bool cache_audio = true;
+};
+
+class TrainingData {
+ public:
+  // Loads every dataset cache and encodes the features. Throws e2m::Error when nothing usable is left.
+  static TrainingData load(const std::vector<std::filesystem::path>& caches, const DataOptions& opt);
+  static TrainingData from_datasets(const std::vector<io::Dataset>& datasets, const DataOptions& opt,
+                                    const std::vector<std::filesystem::path>& audio_cache_dirs = {});
+
+  const std::vector<ClipData>& clips() const { return clips_; }
+  std::vector<int> indices(io::Split split) const;  // clips of one split
+  std::vector<std::string> train_captions() const;
+
+  // Per-dimension statistics over all train-split frames (validation clips too when there are
+  // no train clips).
+  model::Normalization motion_stats() const;
+  model::Normalization audio_stats() const;
+
+ private:
+  std::vector<ClipData> clips_;
+};
+
+// One batch, already normalised, on the CPU.
+struct Batch {
+  torch::Tensor motion;       // (B, T, 269) target window (music: the chunk after "now")
+  torch::Tensor prev_motion;  // music: (B, motion_window, 269) frames up to "now"
+  torch::Tensor audio;        // music: (B, audio_window, 39) frames up to "now"
+  torch::Tensor genre;        // music: (B, genres) one-hot
+  std::vector<std::string> captions;  // text: one caption per row
+};
+
+// Samples windows from a fixed set of clips. Windows shorter clips cannot fill are taken from the
+// clip's start and padded by repeating its last frame.
+class WindowSampler {
+ public:
+  WindowSampler(const TrainingData& data, std::vector<int> clip_indices, model::Normalization motion_norm,
+                model::Normalization audio_norm = {});
+
+  // VAE / text2motion: `batch` random windows of `frames` frames (and a random caption each).
+  Batch motion_windows(int batch, int frames, std::mt19937& rng) const;
+  // music2dance: "now" t random; audio_window and motion_window frames up to t, chunk after it.
+  Batch music_windows(int batch, const model::ModelConfig& config, std::mt19937& rng) const;
+
+  bool empty() const { return clips_.empty(); }
+
+ private:
+  const TrainingData* data_;
+  std::vector<int> clips_;
+  std::vector<double> weights_;  // sampling weight per clip: its length in frames
+  model::Normalization motion_norm_, audio_norm_;
+};
+
+}  // namespace e2m::train

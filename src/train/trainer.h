@@ -1,0 +1,73 @@
+// The three training loops (`e2m train vae|text2motion|music2dance`): dataset caches in, a model
+// file out, with deterministic seeds, checkpoints and resume, validation loss, CSV log and PNG plot.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/config.h"
+#include "train/data.h"
+
+namespace e2m::train {
+
+struct TrainOptions {
+  model::ModelKind kind = model::ModelKind::Vae;
+  std::vector<std::filesystem::path> datasets;  // dataset caches written by `e2m import`
+  std::filesystem::path out;                    // the final model file
+  // Checkpoint, log.csv and loss.png; empty: "<out without extension>.run" beside the model file.
+  std::filesystem::path run_dir;
+  model::ModelConfig config;  // sizes; its kind is set from `kind`
+  // Pretrained VAE model file: its decoder becomes the generator's decoder (fine-tuned jointly) and
+  // its motion statistics are kept, so the decoder sees the space it was trained in. Recommended
+  // for text2motion and music2dance; without it the decoder is trained from scratch.
+  std::filesystem::path vae;
+
+  int64_t steps = 2000;
+  int batch = 32;
+  int window = 64;  // frames per VAE / text2motion training window (multiple of 8)
+  double lr = 3e-4;
+  double weight_decay = 0.01;
+  double grad_clip = 1.0;
+  int64_t warmup = 100;          // linear warm-up steps, then cosine decay to lr / 10
+  double decoder_lr_scale = 0.5;  // the pretrained decoder moves slower than the new parts
+  double text_dropout = 0.1;      // BPE-dropout on captions (typo robustness)
+  uint64_t seed = 1;
+  int threads = 0;              // torch CPU threads; <= 0 keeps the default
+  std::string device = "auto";  // "cpu", "cuda" or "auto" (CUDA when available)
+  int64_t checkpoint_every = 500;
+  int64_t val_every = 100;
+  int64_t log_every = 10;
+  int val_batches = 4;  // fixed validation windows: val_batches x batch
+  bool resume = false;  // continue from run_dir's checkpoint when there is one
+  int64_t stop_at = 0;  // > 0: stop after this step as if interrupted (a checkpoint is written)
+  bool progress = true;
+};
+
+struct TrainResult {
+  int64_t start_step = 0;  // > 0 when resumed
+  int64_t end_step = 0;
+  double first_loss = 0;  // train loss of this run's first step
+  double last_loss = 0;   // mean train loss over its last log interval
+  std::optional<double> first_val, last_val;
+  std::filesystem::path model, checkpoint, log, plot;
+};
+
+TrainResult run_training(const TrainOptions& options);
+
+// Where run_training keeps its checkpoint/log/plot for these options.
+std::filesystem::path run_directory(const TrainOptions& options);
+
+// VAE reconstruction of held-out windows against the mean-pose baseline (the per-dimension train
+// mean, i.e. 0 in normalised space): mean squared error of normalised features, and mean joint
+// position error (metres, FK of the raw features in each frame's heading frame).
+struct ReconstructionScore {
+  int windows = 0;
+  double vae_feature_mse = 0, mean_feature_mse = 0;
+  double vae_position_m = 0, mean_position_m = 0;
+};
+ReconstructionScore vae_reconstruction(const std::filesystem::path& vae_model, const TrainingData& data,
+                                       io::Split split, int windows, int frames, uint64_t seed = 1);
+
+}  // namespace e2m::train

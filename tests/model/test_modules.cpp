@@ -1,0 +1,263 @@
+// Shapes of every module, causality of the music path, losses and config JSON.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include "model/config.h"
+#include "model/inference.h"
+#include "model/losses.h"
+#include "model/modules.h"
+#include "motion/error.h"
+#include "motion/features.h"
+#include "motion/fk.h"
+#include "motion/rotation.h"
+
+using namespace e2m;
+using namespace e2m::model;
+
+namespace {
+
+TextInput random_ids(const ModelConfig& c, int batch, int length) {
+  TextInput in;
+  in.ids = torch::randint(3, c.text.vocab_size, {batch, length}, torch::kLong);
+  in.pad_mask = torch::zeros({batch, length}, torch::kBool);
+  return in;
+}
+
+}  // namespace
+
+TEST_CASE("text2motion modules produce the documented shapes", "[model]") {
+  torch::manual_seed(1);
+  auto c = ModelConfig::tiny(ModelKind::Text2Motion);
+  Text2Motion m(c);
+  m->eval();
+  auto in = random_ids(c, 2, 5);
+  auto adapted = m->adapter(in);
+  CHECK(adapted.sizes().vec() == std::vector<int64_t>{2, c.qa.latent_codes, c.qa.dim});
+  auto lat = m->qa->encode(adapted);
+  CHECK(lat.sizes().vec() == std::vector<int64_t>{2, c.qa.latent_codes, c.qa.dim});
+  CHECK(m->latent(in, 20).sizes().vec() == std::vector<int64_t>{2, 3, c.vae.latent});
+  CHECK(m->forward(in, 20).sizes().vec() == std::vector<int64_t>{2, 20, kMotionDim});
+  CHECK(m->forward(in, c.text.max_frames).sizes().vec() == std::vector<int64_t>{2, c.text.max_frames, kMotionDim});
+  CHECK_THROWS_AS(m->forward(in, c.text.max_frames + 1), Error);
+  CHECK_THROWS_AS(m->forward(random_ids(c, 1, c.text.max_tokens + 1), 8), Error);
+}
+
+TEST_CASE("text adapter takes CLIP token features and the Perceiver-style attention variant", "[model]") {
+  auto c = ModelConfig::tiny(ModelKind::Text2Motion);
+  c.text.encoder = "clip";
+  c.qa.paper_attention = false;
+  Text2Motion m(c);
+  m->eval();
+  TextInput in;
+  in.features = torch::randn({3, 7, c.text.clip_dim});
+  in.pad_mask = torch::zeros({3, 7}, torch::kBool);
+  in.pad_mask.index_put_({0, torch::indexing::Slice(4, 7)}, true);
+  CHECK(m->forward(in, 16).sizes().vec() == std::vector<int64_t>{3, 16, kMotionDim});
+  CHECK_THROWS_AS(m->forward(random_ids(c, 1, 4), 8), Error);  // ids given to a CLIP model
+}
+
+TEST_CASE("padding tokens do not change the text adapter's output", "[model]") {
+  auto c = ModelConfig::tiny(ModelKind::Text2Motion);
+  Text2Motion m(c);
+  m->eval();
+  auto in = random_ids(c, 1, 4);
+  TextInput padded;
+  padded.ids = torch::cat({in.ids, torch::zeros({1, 3}, torch::kLong)}, 1);
+  padded.pad_mask = padded.ids.eq(0);
+  torch::NoGradGuard ng;
+  CHECK(torch::allclose(m->adapter(in), m->adapter(padded), 1e-5, 1e-6));
+}
+
+TEST_CASE("music2dance modules produce the documented shapes", "[model]") {
+  auto c = ModelConfig::tiny(ModelKind::Music2Dance);
+  Music2Dance m(c);
+  m->eval();
+  auto audio = torch::randn({3, c.music.audio_window, kAudioDim});
+  auto genre = torch::zeros({3, c.genre_count()});
+  genre.index_put_({torch::indexing::Slice(), 2}, 1.0);
+  auto prev = torch::randn({3, c.music.motion_window, kMotionDim});
+  CHECK(m->adapter(audio, genre).sizes().vec() == std::vector<int64_t>{3, c.qa.latent_codes, c.qa.dim});
+  CHECK(m->encode_audio(audio, genre).sizes().vec() == std::vector<int64_t>{3, c.qa.latent_codes, c.qa.dim});
+  CHECK(m->provider(prev).sizes().vec() == std::vector<int64_t>{3, 1, c.qa.dim});
+  CHECK(m->latent(audio, genre, prev).sizes().vec() == std::vector<int64_t>{3, 1, c.vae.latent});
+  CHECK(m->forward(audio, genre, prev).sizes().vec() == std::vector<int64_t>{3, 8, kMotionDim});
+  CHECK(m->genre_onehot("waltz").sum().item<float>() == 1.0f);
+  CHECK_THROWS_WITH(m->genre_onehot("polka"), Catch::Contains("unknown genre 'polka'"));
+  CHECK_THROWS_AS(m->forward(torch::randn({1, c.music.audio_window + 1, kAudioDim}), genre.slice(0, 0, 1),
+                             prev.slice(0, 0, 1)),
+                  Error);
+
+  c.music.bidirectional = true;
+  c.music.chunk_frames = 16;
+  Music2Dance bi(c);
+  CHECK(bi->forward(audio, genre, prev).sizes().vec() == std::vector<int64_t>{3, 16, kMotionDim});
+}
+
+TEST_CASE("motion VAE downsamples time by 8 and decodes back", "[model]") {
+  auto c = ModelConfig::tiny(ModelKind::Vae);
+  MotionVae vae(c);
+  auto x = torch::randn({2, 32, kMotionDim});
+  vae->train();
+  auto out = vae->forward(x);
+  CHECK(out.recon.sizes().vec() == std::vector<int64_t>{2, 32, kMotionDim});
+  CHECK(out.mu.sizes().vec() == std::vector<int64_t>{2, 4, c.vae.latent});
+  CHECK(out.logvar.sizes().vec() == std::vector<int64_t>{2, 4, c.vae.latent});
+  CHECK(vae->decoder(torch::randn({1, 1, c.vae.latent})).sizes().vec() == std::vector<int64_t>{1, 8, kMotionDim});
+  CHECK_THROWS_AS(vae->forward(torch::randn({1, 30, kMotionDim})), Error);
+  // Eval mode uses the mean: deterministic.
+  vae->eval();
+  CHECK(torch::equal(vae->forward(x).recon, vae->forward(x).recon));
+}
+
+TEST_CASE("copy_decoder moves pretrained VAE decoder weights into a generator", "[model]") {
+  auto c = ModelConfig::tiny(ModelKind::Text2Motion);
+  MotionVae vae(c);
+  Text2Motion t2m(c);
+  auto z = torch::randn({1, 2, c.vae.latent});
+  torch::NoGradGuard ng;
+  CHECK_FALSE(torch::equal(vae->decoder(z), t2m->decoder(z)));
+  copy_decoder(vae->decoder, t2m->decoder);
+  CHECK(torch::equal(vae->decoder(z), t2m->decoder(z)));
+  auto other = c;
+  other.vae.hidden = 24;
+  MotionVae wrong(other);
+  CHECK_THROWS_AS(copy_decoder(wrong->decoder, t2m->decoder), Error);
+}
+
+TEST_CASE("causal residual conv: output at t ignores inputs after t", "[model]") {
+  ResConv1d causal(4, 3, true), centred(4, 3, false);
+  auto x = torch::randn({1, 4, 12});
+  auto y = x.clone();
+  y.index_put_({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(7, 12)},
+               torch::randn({1, 4, 5}));
+  torch::NoGradGuard ng;
+  auto past = torch::indexing::Slice(0, 7);
+  auto a = causal(x), b = causal(y);
+  CHECK(torch::equal(a.index({0, torch::indexing::Slice(), past}), b.index({0, torch::indexing::Slice(), past})));
+  // The centred (VAE) block does look ahead, so the check above can tell the two apart.
+  CHECK_FALSE(torch::equal(centred(x).index({0, torch::indexing::Slice(), past}),
+                           centred(y).index({0, torch::indexing::Slice(), past})));
+}
+
+TEST_CASE("music2dance is causal: changing future audio leaves earlier chunks bit-identical", "[model]") {
+  torch::manual_seed(3);
+  auto c = ModelConfig::tiny(ModelKind::Music2Dance);
+  MusicToDance dance;
+  dance.set_model(Music2Dance(c), ModelMeta{c, {}, {}, {}, {}});
+  audio::FeatureFrames feats;
+  feats.frames = 64;
+  feats.data.resize(64 * kAudioDim);
+  for (auto& v : feats.data) v = static_cast<float>(std::rand() % 1000) / 500.0f - 1.0f;
+  auto changed = feats;
+  const int cut = 40;  // chunk 5 makes frames 40..47 from audio up to frame 39
+  for (int f = cut; f < 64; ++f)
+    for (int d = 0; d < kAudioDim; ++d) changed.data[f * kAudioDim + d] += 3.0f;
+  auto a = dance.dance_features(feats, "waltz");
+  auto b = dance.dance_features(changed, "waltz");
+  REQUIRE(a.size() == b.size());
+  const size_t past = static_cast<size_t>(cut) * kMotionDim;
+  CHECK(std::equal(a.begin(), a.begin() + past, b.begin()));
+  CHECK_FALSE(std::equal(a.begin() + past, a.end(), b.begin() + past));  // the future did change
+
+  // Live path: the chunk is a function of the audio window ending at "now" and the history only;
+  // the offline path computes the same numbers.
+  dance.reset("waltz");
+  std::vector<float> window(c.music.audio_window * kAudioDim, 0.0f);
+  auto first = dance.next_chunk(window.data());
+  for (size_t i = 0; i < first.size(); ++i) REQUIRE(std::abs(first[i] - a[i]) < 1e-4f);
+}
+
+TEST_CASE("velocity-aware loss follows eq. 16-18", "[model][loss]") {
+  auto t = torch::randn({2, 6, 5});
+  CHECK(velocity_aware_loss(t, t, 0.5).item<float>() == 0.0f);
+  // A constant offset has no velocity error: only the position term remains.
+  CHECK(velocity_aware_loss(t + 1.0, t, 0.7).item<float>() == Approx(1.0).epsilon(1e-5));
+  // One frame off by 1 in one dimension: |d|^2 = 1 summed; velocity differences +1 and -1 each
+  // counted by eq. 16 and eq. 17: 2 * alpha * 2.
+  auto g = t.clone();
+  g.index_put_({0, 3, 2}, g.index({0, 3, 2}) + 1.0);
+  const double alpha = 0.25;
+  CHECK(velocity_aware_loss(g, t, alpha).item<float>() == Approx((1.0 + 2 * alpha * 2) / t.numel()).epsilon(1e-4));
+}
+
+TEST_CASE("VAE loss: zero KL for the prior, reconstruction is the MSE", "[model][loss]") {
+  VaeOutput out{torch::ones({1, 8, 3}), torch::zeros({1, 1, 4}), torch::zeros({1, 1, 4})};
+  auto p = vae_loss(out, torch::zeros({1, 8, 3}), 0.1);
+  CHECK(p.kl.item<float>() == Approx(0.0).margin(1e-7));
+  CHECK(p.recon.item<float>() == Approx(1.0));
+  out.mu = torch::ones({1, 1, 4});
+  CHECK(vae_loss(out, torch::zeros({1, 8, 3}), 0.1).kl.item<float>() == Approx(0.5));
+}
+
+TEST_CASE("torch FK matches the motion library's FK on encoded features", "[model][loss]") {
+  motion::Clip clip = motion::Clip::rest(5);
+  for (int f = 0; f < 5; ++f) {
+    clip.root[f] = {0.1 * f, 0.9 + 0.01 * f, -0.2 * f};
+    for (int j = 0; j < motion::kNumJoints; ++j)
+      clip.q(f, j) = motion::quat_from_axis_angle(motion::normalized(motion::Vec3{0.3 + j, 1.0, 0.5 * f - 1}),
+                                                  0.1 * j + 0.05 * f);
+  }
+  auto feats = motion::encode_features(clip);
+  auto raw = torch::from_blob(feats.data(), {1, 5, kMotionDim}, torch::kFloat).clone();
+  auto pos = fk_positions(raw);
+  REQUIRE(pos.sizes().vec() == std::vector<int64_t>{1, 5, 22, 3});
+  // Position features are joints relative to the pelvis in the heading frame.
+  for (int f = 0; f < 5; ++f)
+    for (int j = 1; j < motion::kNumJoints; ++j)
+      for (int k = 0; k < 3; ++k) {
+        double expected = feats[f * kMotionDim + motion::kFeatPos + (j - 1) * 3 + k] + (k == 1 ? clip.root[f].y : 0.0);
+        REQUIRE(pos.index({0, f, j, k}).item<float>() == Approx(expected).margin(1e-4));
+      }
+  CHECK(fk_position_loss(raw, raw).item<float>() == 0.0f);
+}
+
+TEST_CASE("foot contact loss penalises foot velocity only where the target has contact", "[model][loss]") {
+  auto target = torch::zeros({1, 4, kMotionDim});
+  auto pred = torch::zeros({1, 4, kMotionDim});
+  pred.index_put_({0, 1, motion::kFeatVel + motion::kLeftAnkle * 3}, 2.0);  // left ankle moving at frame 1
+  CHECK(foot_contact_loss(pred, target).item<float>() == 0.0f);              // no contact in the target
+  target.index_put_({0, 1, motion::kFeatContact + 0}, 1.0);                  // left ankle in contact
+  CHECK(foot_contact_loss(pred, target).item<float>() == Approx(4.0));
+}
+
+TEST_CASE("motion loss backpropagates into every generator stage", "[model][loss]") {
+  auto c = ModelConfig::tiny(ModelKind::Text2Motion);
+  Text2Motion m(c);
+  m->train();
+  auto in = random_ids(c, 2, 5);
+  auto pred = m->forward(in, 16);
+  auto target = torch::randn({2, 16, kMotionDim});
+  Normalization norm = Normalization::compute(motion::encode_features(motion::Clip::rest(4)).data(), 4, kMotionDim);
+  auto parts = motion_loss(pred, target, norm, c.loss);
+  parts.total.backward();
+  CHECK(std::isfinite(parts.total.item<float>()));
+  CHECK(m->output_query.grad().defined());
+  CHECK(m->output_query.grad().abs().sum().item<float>() > 0);
+  for (const auto& p : m->adapter->parameters()) {
+    if (p.grad().defined() && p.grad().abs().sum().item<float>() > 0) return;
+  }
+  FAIL("no gradient reached the text adapter");
+}
+
+TEST_CASE("model config survives JSON and names bad fields", "[model][config]") {
+  auto c = ModelConfig::defaults(ModelKind::Music2Dance);
+  c.music.genres = {"waltz", "tango"};
+  c.qa.dim = 64;
+  auto back = config_from_json(config_to_json(c));
+  CHECK(config_to_json(back) == config_to_json(c));
+  CHECK(back.kind == ModelKind::Music2Dance);
+  CHECK(back.qa.latent_codes == 256);
+  auto j = config_to_json(c);
+  j["qa"]["dim"] = "wide";
+  CHECK_THROWS_WITH(config_from_json(j), Catch::Contains("qa.dim"));
+  j = config_to_json(c);
+  j["music"]["chunk_frames"] = 12;
+  CHECK_THROWS_WITH(config_from_json(j), Catch::Contains("music.chunk_frames"));
+  CHECK_THROWS_WITH(parse_kind("video2motion"), Catch::Contains("video2motion"));
+  // Paper defaults.
+  auto t = ModelConfig::defaults(ModelKind::Text2Motion);
+  CHECK(t.qa.latent_codes == 128);
+  CHECK(t.qa.self_layers == 4);
+  CHECK(t.qa.cross_layers == 2);
+  CHECK(c.qa.self_layers == 2);
+}
