@@ -8,11 +8,7 @@
 #include "io/captions.h"
 #include "io/importers.h"
 #include "motion/error.h"
-// The retargeter lands separately; until it does, BVH-based imports report that they are unavailable.
-#if __has_include("io/retarget_bvh.h")
 #include "io/retarget_bvh.h"
-#define E2M_HAVE_RETARGET 1
-#endif
 
 namespace e2m::io {
 
@@ -108,12 +104,7 @@ ImportResult import_bandai(const fs::path& folder, const ImportOptions& opt) {
       if (!src.styles.empty() && !src.styles.count(l.style))
         throw Error("style '" + l.style + "' is not in cfg/style_label.txt");
       const Bvh bvh = read_bvh(src.file);
-#ifdef E2M_HAVE_RETARGET
       motion::Clip clip = retarget_bvh(bvh, detect_name_map(bvh));
-#else
-      motion::Clip clip;
-      throw Error("this build has no BVH retargeter");
-#endif
       clip.meta.name = stem;
       clip.meta.dataset = "bandai";
       clip.meta.source = src.file.string();

@@ -11,11 +11,7 @@
 #include "io/json_util.h"
 #include "motion/error.h"
 #include "motion/skeleton.h"
-// The retargeter lands separately; until it does, BVH-based imports report that they are unavailable.
-#if __has_include("io/retarget_bvh.h")
 #include "io/retarget_bvh.h"
-#define E2M_HAVE_RETARGET 1
-#endif
 
 namespace e2m::io {
 
@@ -157,11 +153,9 @@ ImportResult import_bvh_folder(const fs::path& folder, const ImportOptions& opt)
   else
     labels = read_labels_csv(labels_path);
 
-#ifdef E2M_HAVE_RETARGET
   NameMap given;
   const bool have_map = !opt.name_map.empty();
   if (have_map) given = load_name_map(opt.name_map);
-#endif
 
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(folder))
@@ -188,15 +182,10 @@ ImportResult import_bvh_folder(const fs::path& folder, const ImportOptions& opt)
         res.warnings.push_back(rel + ": not in the labels file; imported without labels");
       }
       const Bvh bvh = read_bvh(f);
-#ifdef E2M_HAVE_RETARGET
       // Files already on the canonical skeleton (e2m's own exports) convert exactly.
       motion::Clip clip = !have_map && is_canonical(bvh)
                               ? bvh_to_clip(bvh)
                               : retarget_bvh(bvh, have_map ? given : detect_name_map(bvh));
-#else
-      motion::Clip clip;
-      throw Error("this build has no BVH retargeter");
-#endif
       std::string name = rel.substr(0, rel.size() - 4);
       std::replace(name.begin(), name.end(), '/', '_');
       clip.meta.name = name;
