@@ -25,11 +25,14 @@ std::vector<float> to_vector(const torch::Tensor& t) {
 
 }  // namespace
 
+void use_deterministic_cpu_kernels() { at::globalContext().setUserEnabledMkldnn(false); }
+
 std::vector<float> rest_features(int frames) { return motion::encode_features(motion::Clip::rest(frames)); }
 
 // ---- TextToMotion ----
 
 void TextToMotion::load(const std::filesystem::path& path, int threads) {
+  use_deterministic_cpu_kernels();
   check_exists(path);
   if (threads > 0) torch::set_num_threads(threads);
   ModelMeta meta;
@@ -98,6 +101,7 @@ int64_t TextToMotion::parameter_count() const { return model_ ? model::parameter
 // ---- MusicToDance ----
 
 void MusicToDance::load(const std::filesystem::path& path, int threads) {
+  use_deterministic_cpu_kernels();
   check_exists(path);
   if (threads > 0) torch::set_num_threads(threads);
   ModelMeta meta;

@@ -22,6 +22,11 @@ namespace e2m::model {
 // batch of 1. Built by the tokenizer code from the model file's vocabulary and config.
 using TextFrontend = std::function<TextInput(const std::string& text)>;
 
+// LibTorch 1.13's oneDNN (MKLDNN) CPU kernels gave run-to-run different results in training here
+// (same seed and inputs, one thread), with occasional inf gradients and NaN losses in music2dance;
+// the native kernels are deterministic. Every entry point (training, inference, bench) calls this.
+void use_deterministic_cpu_kernels();
+
 class TextToMotion {
  public:
   // threads <= 0 keeps torch's current setting. Throws e2m::Error for a missing/bad file.

@@ -24,9 +24,16 @@ torch::Tensor sinusoidal_positions(int64_t length, int64_t dim) {
 namespace {
 
 // Replicate padding along time of (B, C, T); replicate keeps edges natural for short chunks.
+// Built from narrow/expand/cat rather than F::pad(kReplicate): LibTorch 1.13's replication-pad
+// backward gave run-to-run different, sometimes huge gradients on transposed inputs here.
 torch::Tensor pad_time(const torch::Tensor& x, int left, int right) {
   if (left == 0 && right == 0) return x;
-  return F::pad(x, F::PadFuncOptions({left, right}).mode(torch::kReplicate));
+  std::vector<torch::Tensor> parts;
+  const int64_t b = x.size(0), c = x.size(1), t = x.size(2);
+  if (left > 0) parts.push_back(x.narrow(2, 0, 1).expand({b, c, left}));
+  parts.push_back(x);
+  if (right > 0) parts.push_back(x.narrow(2, t - 1, 1).expand({b, c, right}));
+  return torch::cat(parts, 2);
 }
 
 // Linear over the time axis of (B, N, C): (B, N, C) -> (B, M, C).

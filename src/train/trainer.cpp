@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <set>
 
+#include "model/inference.h"
 #include "model/losses.h"
 #include "model/model_file.h"
 #include "model/modules.h"
@@ -64,6 +65,7 @@ fs::path run_directory(const TrainOptions& o) {
 }
 
 TrainResult run_training(const TrainOptions& o) {
+  model::use_deterministic_cpu_kernels();
   if (o.datasets.empty()) throw Error("train: no dataset cache given (--data)");
   if (o.out.empty()) throw Error("train: no output model file given (--out)");
   if (o.steps < 1) throw Error("train: --steps must be at least 1");
