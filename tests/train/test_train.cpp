@@ -141,10 +141,10 @@ TEST_CASE("vae training cuts the loss and beats the mean-pose baseline on valida
   CHECK(std::string(magic + 1, 3) == "PNG");
 }
 
-// Open problem (tracked in the network issue): on the tiny config neither generator cuts its loss
-// reliably yet (text2motion plateaus at 0.47 -> 0.45 in 200 steps; music2dance wanders). These two
-// tests require what holds today, finite losses and a loadable model with the right metadata, and
-// print the loss change; the loss-cut bounds come back when training is fixed.
+// Open problem (tracked in the network issue): on the tiny config the generators cut their loss
+// only a little (text2motion 0.469 -> 0.451 in 200 steps, music2dance 0.2205 -> 0.1896 in 150).
+// These tests hold what is true today (finite losses, a small deterministic cut, a loadable model
+// with the right metadata); the bounds should tighten when training is improved.
 TEST_CASE("text2motion training with a pretrained VAE decoder runs and keeps the VAE statistics", "[train][text2motion]") {
   const auto cache = synthetic_cache("t2m");
   train::TrainOptions v = tiny_options(model::ModelKind::Vae, cache, "t2m-vae");
@@ -160,6 +160,8 @@ TEST_CASE("text2motion training with a pretrained VAE decoder runs and keeps the
   WARN("text2motion train loss " << r.first_loss << " -> " << r.last_loss);
   CHECK(std::isfinite(r.first_loss));
   CHECK(std::isfinite(r.last_loss));
+  // Measured 0.469 -> 0.451 (training is deterministic on CPU): a small cut, required not to regress.
+  CHECK(r.last_loss < r.first_loss * 0.98);
 
   model::ModelMeta meta;
   model::Text2Motion t2m = model::load_text2motion(o.out, &meta);
@@ -195,6 +197,8 @@ TEST_CASE("music2dance training on synthetic audio stays finite and caches its a
   WARN("music2dance train loss " << r.first_loss << " -> " << r.last_loss);
   CHECK(std::isfinite(r.first_loss));
   CHECK(std::isfinite(r.last_loss));
+  // Measured 0.2205 -> 0.1896 (deterministic on CPU): required not to regress.
+  CHECK(r.last_loss < r.first_loss * 0.9);
   // Audio features were cached beside the dataset cache.
   CHECK(std::filesystem::exists(dir / "dance.e2md.audio"));
   model::ModelMeta meta = model::read_model_meta(o.out);
