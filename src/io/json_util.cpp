@@ -14,14 +14,6 @@ namespace e2m::io {
 
 namespace {
 
-std::string read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw Error(path.string() + ": read error");
-  return ss.str();
-}
 
 bool is_gzip(std::string_view b) {
   return b.size() >= 2 && static_cast<unsigned char>(b[0]) == 0x1f &&
@@ -242,6 +234,15 @@ std::string get_string(const Json& obj, std::string_view key, const std::string&
   if (!v) return fallback;
   if (!v->is_string()) wrong_type(*v, key, where, "a string");
   return v->get<std::string>();
+}
+
+std::string read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path.string() + ": cannot open");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw Error(path.string() + ": read error");
+  return ss.str();
 }
 
 }  // namespace e2m::io

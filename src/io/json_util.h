@@ -16,6 +16,8 @@ inline constexpr size_t kMaxDecompressedBytes = size_t{1} << 31;
 
 // The file's bytes; gunzipped when they start with the gzip magic (whatever the extension).
 // A truncated or corrupt gzip stream throws e2m::Error naming the file.
+// The whole file as bytes; throws e2m::Error naming the file when it cannot be read.
+std::string read_bytes(const std::filesystem::path& path);
 std::string read_file_maybe_gz(const std::filesystem::path& path);
 // Gunzip bytes in memory; `name` is used in error messages.
 std::string gunzip(std::string_view bytes, const std::string& name);

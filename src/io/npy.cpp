@@ -1,6 +1,8 @@
 // .npy reading and writing: a small parser for the header's Python dict literal, strict size checks.
 #include "io/npy.h"
 
+#include "io/json_util.h"
+
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -212,14 +214,6 @@ NpyArray<T> parse_impl(std::string_view b, const std::string& name) {
   return out;
 }
 
-std::string read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw Error(path.string() + ": read error");
-  return ss.str();
-}
 
 template <typename T>
 std::string format_impl(const std::vector<size_t>& shape, const std::vector<T>& data, const char* descr) {
