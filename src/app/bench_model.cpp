@@ -31,7 +31,7 @@ void bench_model(const BenchOptions& opt, BenchReport& report) {
   if (!opt.only.empty() && opt.only != "model") return;
   const int threads = std::max(1, opt.threads);
   torch::set_num_threads(threads);
-  model::use_deterministic_cpu_kernels();
+  model::configure_cpu_runtime();
   torch::manual_seed(0);
   const int runs = opt.quick ? 3 : 20;
   const std::string ctx = std::to_string(threads) + " thread(s), random weights, paper-default sizes";

@@ -2,6 +2,7 @@
 #include "model/inference.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <cstring>
@@ -25,14 +26,18 @@ std::vector<float> to_vector(const torch::Tensor& t) {
 
 }  // namespace
 
-void use_deterministic_cpu_kernels() { at::globalContext().setUserEnabledMkldnn(false); }
+void configure_cpu_runtime() {
+  at::globalContext().setUserEnabledMkldnn(false);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
 
 std::vector<float> rest_features(int frames) { return motion::encode_features(motion::Clip::rest(frames)); }
 
 // ---- TextToMotion ----
 
 void TextToMotion::load(const std::filesystem::path& path, int threads) {
-  use_deterministic_cpu_kernels();
+  configure_cpu_runtime();
   check_exists(path);
   if (threads > 0) torch::set_num_threads(threads);
   ModelMeta meta;
@@ -101,7 +106,7 @@ int64_t TextToMotion::parameter_count() const { return model_ ? model::parameter
 // ---- MusicToDance ----
 
 void MusicToDance::load(const std::filesystem::path& path, int threads) {
-  use_deterministic_cpu_kernels();
+  configure_cpu_runtime();
   check_exists(path);
   if (threads > 0) torch::set_num_threads(threads);
   ModelMeta meta;

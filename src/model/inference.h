@@ -22,10 +22,15 @@ namespace e2m::model {
 // batch of 1. Built by the tokenizer code from the model file's vocabulary and config.
 using TextFrontend = std::function<TextInput(const std::string& text)>;
 
-// LibTorch 1.13's oneDNN (MKLDNN) CPU kernels gave run-to-run different results in training here
-// (same seed and inputs, one thread), with occasional inf gradients and NaN losses in music2dance;
-// the native kernels are deterministic. Every entry point (training, inference, bench) calls this.
-void use_deterministic_cpu_kernels();
+// CPU runtime settings every entry point (training, inference, bench) applies once:
+// - LibTorch 1.13's oneDNN (MKLDNN) CPU kernels gave run-to-run different results in training here
+//   (same seed and inputs, one thread), with occasional inf gradients and NaN losses in music2dance;
+//   the native kernels are deterministic.
+// - glibc serves blocks above its mmap threshold (128 KiB to start) with fresh mmap'd pages and
+//   hands them back on free, so every tensor of a few hundred KiB (a 256 x 256 attention map is
+//   1 MiB) paid ~256 page faults per call: the music2dance latent encoder ran 5x slower than its
+//   arithmetic. Freed memory now stays in the heap for reuse (threshold 32 MiB, trim 256 MiB).
+void configure_cpu_runtime();
 
 class TextToMotion {
  public:

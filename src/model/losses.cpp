@@ -66,7 +66,8 @@ torch::Tensor foot_contact_loss(const torch::Tensor& pred_raw, const torch::Tens
   const auto b = pred_raw.size(0), t = pred_raw.size(1);
   auto vel = pred_raw.slice(-1, kFeatVel, kFeatVel + 3 * kNumJoints).reshape({b, t, kNumJoints, 3});
   auto idx = torch::tensor({static_cast<int64_t>(kLeftAnkle), static_cast<int64_t>(kRightAnkle),
-                            static_cast<int64_t>(kLeftFoot), static_cast<int64_t>(kRightFoot)});
+                            static_cast<int64_t>(kLeftFoot), static_cast<int64_t>(kRightFoot)},
+                           torch::TensorOptions().dtype(torch::kLong).device(pred_raw.device()));
   auto feet = vel.index_select(2, idx);  // (B, T, 4, 3), same order as the contact features
   auto contact = (target_raw.slice(-1, kFeatContact, kFeatContact + 4) > 0.5).to(pred_raw.dtype());
   auto count = contact.sum().clamp_min(1.0);

@@ -32,13 +32,13 @@ torch::Tensor Normalization::std_tensor(int dim) const {
 torch::Tensor Normalization::normalize(const torch::Tensor& x) const {
   if (empty()) return x;
   const int dim = static_cast<int>(x.size(-1));
-  return (x - mean_tensor(dim).to(x.dtype())) / std_tensor(dim).to(x.dtype());
+  return (x - mean_tensor(dim).to(x.options())) / std_tensor(dim).to(x.options());
 }
 
 torch::Tensor Normalization::denormalize(const torch::Tensor& x) const {
   if (empty()) return x;
   const int dim = static_cast<int>(x.size(-1));
-  return x * std_tensor(dim).to(x.dtype()) + mean_tensor(dim).to(x.dtype());
+  return x * std_tensor(dim).to(x.options()) + mean_tensor(dim).to(x.options());
 }
 
 Normalization Normalization::compute(const float* rows, int64_t count, int dim) {

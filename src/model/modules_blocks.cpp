@@ -133,7 +133,7 @@ torch::Tensor TextInputAdapterImpl::forward(const TextInput& text) {
       throw Error("text input: expected CLIP token features (B, L, " + std::to_string(cfg_.clip_dim) + ")");
     x = clip_proj_(text.features);
     mask = text.pad_mask.defined() ? text.pad_mask
-                                   : torch::zeros({x.size(0), x.size(1)}, torch::kBool);
+                                   : torch::zeros({x.size(0), x.size(1)}, x.options().dtype(torch::kBool));
   } else {
     if (!text.ids.defined() || text.ids.dim() != 2)
       throw Error("text input: expected token ids (B, L) for the own text encoder");

@@ -65,7 +65,7 @@ fs::path run_directory(const TrainOptions& o) {
 }
 
 TrainResult run_training(const TrainOptions& o) {
-  model::use_deterministic_cpu_kernels();
+  model::configure_cpu_runtime();
   if (o.datasets.empty()) throw Error("train: no dataset cache given (--data)");
   if (o.out.empty()) throw Error("train: no output model file given (--out)");
   if (o.steps < 1) throw Error("train: --steps must be at least 1");
@@ -156,6 +156,18 @@ TrainResult run_training(const TrainOptions& o) {
   }
   if (resuming) model::load_weights(ckpt, o.kind, *module);
   else if (pretrained && decoder) model::copy_decoder(pretrained->decoder, *decoder);
+  // loss.latent: the generator's latent codes are also pulled towards the pretrained VAE encoder's
+  // mean for the target window, so the output adapter learns the decoder's own latent language.
+  model::MotionVaeEncoder teacher{nullptr};
+  if (o.kind != ModelKind::Vae && cfg.loss.latent > 0) {
+    if (!pretrained && !o.vae.empty()) pretrained = model::load_vae(o.vae);
+    if (!pretrained)
+      throw Error("train: loss.latent > 0 needs the pretrained VAE (--vae), also when resuming");
+    teacher = pretrained->encoder;
+    teacher->eval();
+    for (auto& p : teacher->parameters()) p.set_requires_grad(false);
+    teacher->to(device);
+  }
   pretrained = nullptr;
   module->to(device);
 
@@ -187,6 +199,20 @@ TrainResult run_training(const TrainOptions& o) {
   std::vector<torch::Tensor> all_params = module->parameters();
 
   // ---- loss of one batch ----
+  // Generators: motion loss of the decoded latent, plus the optional latent term.
+  auto generator_loss = [&](const torch::Tensor& latent, const torch::Tensor& target) {
+    const torch::Tensor pred = (*decoder)(latent).slice(1, 0, target.size(1));
+    torch::Tensor loss = model::motion_loss(pred, target, meta.motion_norm, cfg.loss).total;
+    if (teacher) {
+      torch::Tensor mu;
+      {
+        torch::NoGradGuard no_grad;
+        mu = teacher(target).first;
+      }
+      loss = loss + cfg.loss.latent * (latent - mu).pow(2).mean();
+    }
+    return loss;
+  };
   auto loss_of = [&](const Batch& b, std::mt19937* text_rng, double text_dropout) -> torch::Tensor {
     const torch::Tensor target = b.motion.to(device);
     switch (o.kind) {
@@ -198,12 +224,10 @@ TrainResult run_training(const TrainOptions& o) {
         model::TextInput in = model::make_text_input(rows, cfg.text.max_tokens);
         in.ids = in.ids.to(device);
         in.pad_mask = in.pad_mask.to(device);
-        return model::motion_loss(t2m->forward(in, frames), target, meta.motion_norm, cfg.loss).total;
+        return generator_loss(t2m->latent(in, frames), target);
       }
-      case ModelKind::Music2Dance: {
-        const torch::Tensor pred = m2d->forward(b.audio.to(device), b.genre.to(device), b.prev_motion.to(device));
-        return model::motion_loss(pred, target, meta.motion_norm, cfg.loss).total;
-      }
+      case ModelKind::Music2Dance:
+        return generator_loss(m2d->latent(b.audio.to(device), b.genre.to(device), b.prev_motion.to(device)), target);
     }
     throw Error("train: unknown model kind");
   };

@@ -10,6 +10,7 @@
 #include "model/model_file.h"
 #include "model/text_tokenizer.h"
 #include "motion/error.h"
+#include "motion/features.h"
 #include "motion/rotation.h"
 #include "test_support.h"
 #include "train/log.h"
@@ -141,12 +142,27 @@ TEST_CASE("vae training cuts the loss and beats the mean-pose baseline on valida
   CHECK(std::string(magic + 1, 3) == "PNG");
 }
 
-// Open problem (tracked in the network issue): on the tiny config the generators cut their loss
-// only a little (text2motion 0.469 -> 0.451 in 200 steps, music2dance 0.2205 -> 0.1896 in 150).
-// These tests hold what is true today (finite losses, a small deterministic cut, a loadable model
-// with the right metadata); the bounds should tighten when training is improved.
-TEST_CASE("text2motion training with a pretrained VAE decoder runs and keeps the VAE statistics", "[train][text2motion]") {
-  const auto cache = synthetic_cache("t2m");
+// Text fully determines the target here: each clip is one 48-frame window (the tiny model's
+// longest) and its captions name the action and the variant's speed, so a text2motion model can
+// learn it exactly; then generated motion must be nearest to the clip its caption describes.
+TEST_CASE("text2motion training with a pretrained VAE decoder learns captions and keeps the VAE statistics",
+          "[train][text2motion]") {
+  const auto dir = test::temp_dir("train-t2m-data");
+  const std::vector<std::string> actions = {"wave", "walk", "bow", "jump"};
+  const std::vector<std::string> speeds = {"slowly", "calmly", "briskly", "quickly"};
+  io::Dataset ds;
+  ds.name = "synthetic";
+  for (const auto& action : actions) {
+    for (int v = 0; v < 4; ++v) {
+      motion::Clip c = action_clip(action, v, 48);
+      for (auto& caption : c.meta.captions) caption += " " + speeds[static_cast<size_t>(v)];
+      ds.clips.push_back(c);
+      ds.split.push_back(v == 3 ? io::Split::Validation : io::Split::Train);
+    }
+  }
+  const auto cache = dir / "synthetic.e2md";
+  io::write_dataset(ds, cache);
+
   train::TrainOptions v = tiny_options(model::ModelKind::Vae, cache, "t2m-vae");
   v.steps = 60;
   train::run_training(v);
@@ -155,16 +171,19 @@ TEST_CASE("text2motion training with a pretrained VAE decoder runs and keeps the
   o.config.text.vocab_size = 256;
   o.config.text.max_tokens = 16;
   o.vae = v.out;
-  o.steps = 200;
+  o.window = 48;
+  o.steps = 500;
+  o.log_every = 50;  // last_loss: the mean of the last 50 steps
+  o.text_dropout = 0;
   const train::TrainResult r = train::run_training(o);
-  WARN("text2motion train loss " << r.first_loss << " -> " << r.last_loss);
-  CHECK(std::isfinite(r.first_loss));
-  CHECK(std::isfinite(r.last_loss));
-  // Measured 0.469 -> 0.451 (training is deterministic on CPU): a small cut, required not to regress.
-  CHECK(r.last_loss < r.first_loss * 0.98);
+  INFO("text2motion train loss " << r.first_loss << " -> " << r.last_loss);
+  // Measured 0.488 -> 0.225 (2.2x in 500 steps; deterministic on CPU); 1.8x leaves margin for
+  // other CPUs' rounding.
+  CHECK(r.last_loss * 1.8 < r.first_loss);
 
   model::ModelMeta meta;
   model::Text2Motion t2m = model::load_text2motion(o.out, &meta);
+  t2m->eval();
   const model::TextTokenizer tok = model::TextTokenizer::from_json(meta.text_vocab);
   CHECK(tok.vocab_size() <= 256);
   CHECK(tok.pieces("a person walks forward").size() >= 4);
@@ -172,6 +191,33 @@ TEST_CASE("text2motion training with a pretrained VAE decoder runs and keeps the
   model::ModelMeta vae_meta = model::read_model_meta(v.out);
   CHECK(meta.motion_norm.mean == vae_meta.motion_norm.mean);
   CHECK(meta.extra.value("pretrained_decoder", false));
+
+  // A training caption should generate motion nearest (normalised feature MSE) to its own clip
+  // among the four actions of that speed: measured 9 of 12; chance is 3, and 7 or more happens by
+  // chance with probability 1.4%.
+  torch::NoGradGuard no_grad;
+  auto target = [&](size_t clip) {
+    const auto f = motion::encode_features(ds.clips[clip]);
+    return meta.motion_norm.normalize(torch::from_blob(const_cast<float*>(f.data()), {1, 48, 269}).clone());
+  };
+  int correct = 0, total = 0;
+  for (int speed = 0; speed < 3; ++speed) {
+    for (size_t a = 0; a < actions.size(); ++a) {
+      const size_t clip = a * 4 + static_cast<size_t>(speed);
+      const auto in = model::make_text_input({tok.encode(ds.clips[clip].meta.captions.front(), 16)}, 16);
+      const torch::Tensor gen = t2m->forward(in, 48);
+      size_t best = 0;
+      double best_mse = 1e30;
+      for (size_t b = 0; b < actions.size(); ++b) {
+        const double mse = (gen - target(b * 4 + static_cast<size_t>(speed))).pow(2).mean().item<double>();
+        if (mse < best_mse) best_mse = mse, best = b;
+      }
+      correct += best == a;
+      ++total;
+    }
+  }
+  WARN("text2motion " << r.first_loss << " -> " << r.last_loss << ", captions matched " << correct << "/" << total);
+  CHECK(correct >= 7);
 }
 
 TEST_CASE("music2dance training on synthetic audio stays finite and caches its audio features", "[train][music2dance]") {
@@ -190,15 +236,15 @@ TEST_CASE("music2dance training on synthetic audio stays finite and caches its a
   }
   io::write_dataset(ds, dir / "dance.e2md");
   train::TrainOptions o = tiny_options(model::ModelKind::Music2Dance, dir / "dance.e2md", "m2d");
-  o.steps = 150;
-  o.lr = 5e-4;
+  o.steps = 300;
+  o.log_every = 50;
   const train::TrainResult r = train::run_training(o);
   // Before the replicate-padding fix this run reached NaN within 14-135 steps.
   WARN("music2dance train loss " << r.first_loss << " -> " << r.last_loss);
   CHECK(std::isfinite(r.first_loss));
   CHECK(std::isfinite(r.last_loss));
-  // Measured 0.2205 -> 0.1896 (deterministic on CPU): required not to regress.
-  CHECK(r.last_loss < r.first_loss * 0.9);
+  // Measured 0.2205 -> 0.1429 (1.54x in 300 steps, deterministic on CPU); 1.35x leaves margin.
+  CHECK(r.last_loss * 1.35 < r.first_loss);
   // Audio features were cached beside the dataset cache.
   CHECK(std::filesystem::exists(dir / "dance.e2md.audio"));
   model::ModelMeta meta = model::read_model_meta(o.out);
@@ -251,6 +297,33 @@ TEST_CASE("training reports missing data and bad options clearly", "[train]") {
   o.window = 32;
   o.device = "tpu";
   CHECK_THROWS_AS(train::run_training(o), Error);
+  // The latent term needs the pretrained VAE's encoder.
+  train::TrainOptions t = tiny_options(model::ModelKind::Text2Motion, synthetic_cache("bad"), "bad-latent");
+  t.config.loss.latent = 1.0;
+  t.steps = 2;
+  CHECK_THROWS_WITH(train::run_training(t), Catch::Contains("--vae"));
+}
+
+TEST_CASE("the latent term trains a generator against the pretrained VAE encoder", "[train][latent]") {
+  const auto cache = synthetic_cache("latent");
+  train::TrainOptions v = tiny_options(model::ModelKind::Vae, cache, "latent-vae");
+  v.steps = 20;
+  train::run_training(v);
+  train::TrainOptions o = tiny_options(model::ModelKind::Text2Motion, cache, "latent-t2m");
+  o.config.text.vocab_size = 256;
+  o.config.text.max_tokens = 16;
+  o.vae = v.out;
+  o.steps = 100;
+  train::TrainOptions plain = o;
+  plain.out = test::temp_dir("train-latent-plain") / "model.e2mm";
+  plain.run_dir = test::temp_dir("train-latent-plain") / "run";
+  o.config.loss.latent = 1.0;
+  const train::TrainResult with = train::run_training(o);
+  const train::TrainResult without = train::run_training(plain);
+  // Same seed and batches: the first loss differs by exactly the latent term, which is positive.
+  CHECK(with.first_loss > without.first_loss);
+  CHECK(std::isfinite(with.last_loss));
+  CHECK(with.last_loss < with.first_loss);
 }
 
 TEST_CASE("run files set the kind, sizes and training options", "[train][run_file]") {
