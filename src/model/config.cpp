@@ -155,34 +155,63 @@ const json& section(const json& j, const char* key) {
   return *it;
 }
 
+// Every stored field once: (section, key, member). "" is the top level. Used by both directions
+// so a new field cannot be written without being read.
+template <class Config, class F>
+void for_each_field(Config& c, F&& f) {
+  f("", "motion_dim", c.motion_dim);
+  f("", "audio_dim", c.audio_dim);
+  f("", "fps", c.fps);
+  f("vae", "hidden", c.vae.hidden);
+  f("vae", "latent", c.vae.latent);
+  f("vae", "kernel", c.vae.kernel);
+  f("vae", "res_blocks", c.vae.res_blocks);
+  f("qa", "latent_codes", c.qa.latent_codes);
+  f("qa", "dim", c.qa.dim);
+  f("qa", "heads", c.qa.heads);
+  f("qa", "ff", c.qa.ff);
+  f("qa", "self_layers", c.qa.self_layers);
+  f("qa", "cross_layers", c.qa.cross_layers);
+  f("qa", "dropout", c.qa.dropout);
+  f("qa", "paper_attention", c.qa.paper_attention);
+  f("text", "encoder", c.text.encoder);
+  f("text", "clip_model", c.text.clip_model);
+  f("text", "vocab_size", c.text.vocab_size);
+  f("text", "max_tokens", c.text.max_tokens);
+  f("text", "clip_dim", c.text.clip_dim);
+  f("text", "dim", c.text.dim);
+  f("text", "heads", c.text.heads);
+  f("text", "ff", c.text.ff);
+  f("text", "layers", c.text.layers);
+  f("text", "max_frames", c.text.max_frames);
+  f("text", "sample_noise", c.text.sample_noise);
+  f("music", "audio_window", c.music.audio_window);
+  f("music", "motion_window", c.music.motion_window);
+  f("music", "chunk_frames", c.music.chunk_frames);
+  f("music", "conv_channels", c.music.conv_channels);
+  f("music", "conv_blocks", c.music.conv_blocks);
+  f("music", "kernel", c.music.kernel);
+  f("music", "gru_hidden", c.music.gru_hidden);
+  f("music", "bidirectional", c.music.bidirectional);
+  f("music", "motion_channels", c.music.motion_channels);
+  f("music", "motion_blocks", c.music.motion_blocks);
+  f("music", "motion_heads", c.music.motion_heads);
+  f("music", "genres", c.music.genres);
+  f("out", "hidden", c.out.hidden);
+  f("loss", "alpha", c.loss.alpha);
+  f("loss", "fk", c.loss.fk);
+  f("loss", "contact", c.loss.contact);
+  f("loss", "kl", c.loss.kl);
+  f("loss", "latent", c.loss.latent);
+}
+
 }  // namespace
 
 void to_json(json& j, const ModelConfig& c) {
-  j = json{
-      {"kind", std::string(kind_name(c.kind))},
-      {"motion_dim", c.motion_dim},
-      {"audio_dim", c.audio_dim},
-      {"fps", c.fps},
-      {"vae", {{"hidden", c.vae.hidden}, {"latent", c.vae.latent}, {"kernel", c.vae.kernel},
-               {"res_blocks", c.vae.res_blocks}}},
-      {"qa", {{"latent_codes", c.qa.latent_codes}, {"dim", c.qa.dim}, {"heads", c.qa.heads},
-              {"ff", c.qa.ff}, {"self_layers", c.qa.self_layers}, {"cross_layers", c.qa.cross_layers},
-              {"dropout", c.qa.dropout}, {"paper_attention", c.qa.paper_attention}}},
-      {"text", {{"encoder", c.text.encoder}, {"clip_model", c.text.clip_model},
-                {"vocab_size", c.text.vocab_size}, {"max_tokens", c.text.max_tokens},
-                {"clip_dim", c.text.clip_dim}, {"dim", c.text.dim}, {"heads", c.text.heads},
-                {"ff", c.text.ff}, {"layers", c.text.layers}, {"max_frames", c.text.max_frames},
-                {"sample_noise", c.text.sample_noise}}},
-      {"music", {{"audio_window", c.music.audio_window}, {"motion_window", c.music.motion_window},
-                 {"chunk_frames", c.music.chunk_frames}, {"conv_channels", c.music.conv_channels},
-                 {"conv_blocks", c.music.conv_blocks}, {"kernel", c.music.kernel},
-                 {"gru_hidden", c.music.gru_hidden}, {"bidirectional", c.music.bidirectional},
-                 {"motion_channels", c.music.motion_channels}, {"motion_blocks", c.music.motion_blocks},
-                 {"motion_heads", c.music.motion_heads}, {"genres", c.music.genres}}},
-      {"out", {{"hidden", c.out.hidden}}},
-      {"loss", {{"alpha", c.loss.alpha}, {"fk", c.loss.fk}, {"contact", c.loss.contact},
-                {"kl", c.loss.kl}, {"latent", c.loss.latent}}},
-  };
+  j = json{{"kind", std::string(kind_name(c.kind))}};
+  for_each_field(c, [&j](const std::string& sec, const char* key, const auto& value) {
+    (sec.empty() ? j : j[sec])[key] = value;
+  });
 }
 
 void from_json(const json& j, ModelConfig& c) {
@@ -190,55 +219,10 @@ void from_json(const json& j, ModelConfig& c) {
   std::string kind = std::string(kind_name(c.kind));
   get(j, "kind", kind, "config");
   c.kind = parse_kind(kind);
-  get(j, "motion_dim", c.motion_dim, "config");
-  get(j, "audio_dim", c.audio_dim, "config");
-  get(j, "fps", c.fps, "config");
-  const json& v = section(j, "vae");
-  get(v, "hidden", c.vae.hidden, "vae");
-  get(v, "latent", c.vae.latent, "vae");
-  get(v, "kernel", c.vae.kernel, "vae");
-  get(v, "res_blocks", c.vae.res_blocks, "vae");
-  const json& q = section(j, "qa");
-  get(q, "latent_codes", c.qa.latent_codes, "qa");
-  get(q, "dim", c.qa.dim, "qa");
-  get(q, "heads", c.qa.heads, "qa");
-  get(q, "ff", c.qa.ff, "qa");
-  get(q, "self_layers", c.qa.self_layers, "qa");
-  get(q, "cross_layers", c.qa.cross_layers, "qa");
-  get(q, "dropout", c.qa.dropout, "qa");
-  get(q, "paper_attention", c.qa.paper_attention, "qa");
-  const json& t = section(j, "text");
-  get(t, "encoder", c.text.encoder, "text");
-  get(t, "clip_model", c.text.clip_model, "text");
-  get(t, "vocab_size", c.text.vocab_size, "text");
-  get(t, "max_tokens", c.text.max_tokens, "text");
-  get(t, "clip_dim", c.text.clip_dim, "text");
-  get(t, "dim", c.text.dim, "text");
-  get(t, "heads", c.text.heads, "text");
-  get(t, "ff", c.text.ff, "text");
-  get(t, "layers", c.text.layers, "text");
-  get(t, "max_frames", c.text.max_frames, "text");
-  get(t, "sample_noise", c.text.sample_noise, "text");
-  const json& m = section(j, "music");
-  get(m, "audio_window", c.music.audio_window, "music");
-  get(m, "motion_window", c.music.motion_window, "music");
-  get(m, "chunk_frames", c.music.chunk_frames, "music");
-  get(m, "conv_channels", c.music.conv_channels, "music");
-  get(m, "conv_blocks", c.music.conv_blocks, "music");
-  get(m, "kernel", c.music.kernel, "music");
-  get(m, "gru_hidden", c.music.gru_hidden, "music");
-  get(m, "bidirectional", c.music.bidirectional, "music");
-  get(m, "motion_channels", c.music.motion_channels, "music");
-  get(m, "motion_blocks", c.music.motion_blocks, "music");
-  get(m, "motion_heads", c.music.motion_heads, "music");
-  get(m, "genres", c.music.genres, "music");
-  get(section(j, "out"), "hidden", c.out.hidden, "out");
-  const json& l = section(j, "loss");
-  get(l, "alpha", c.loss.alpha, "loss");
-  get(l, "fk", c.loss.fk, "loss");
-  get(l, "contact", c.loss.contact, "loss");
-  get(l, "kl", c.loss.kl, "loss");
-  get(l, "latent", c.loss.latent, "loss");
+  for_each_field(c, [&j](const std::string& sec, const char* key, auto& value) {
+    if (sec.empty()) get(j, key, value, "config");
+    else get(section(j, sec.c_str()), key, value, sec);
+  });
 }
 
 json config_to_json(const ModelConfig& config) {

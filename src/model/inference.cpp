@@ -19,6 +19,18 @@ void check_exists(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) throw Error(path.string() + ": model file not found");
 }
 
+// Shared by the inference classes: runtime settings, threads, read the file, then set_model
+// (which puts the model in eval mode and warms it up).
+template <class Api, class Loader>
+void load_into(Api& api, const std::filesystem::path& path, int threads, Loader loader) {
+  configure_cpu_runtime();
+  check_exists(path);
+  if (threads > 0) torch::set_num_threads(threads);
+  ModelMeta meta;
+  auto model = loader(path, &meta);
+  api.set_model(model, std::move(meta));
+}
+
 std::vector<float> to_vector(const torch::Tensor& t) {
   auto c = t.contiguous().to(torch::kFloat);
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
@@ -36,14 +48,7 @@ std::vector<float> rest_features(int frames) { return motion::encode_features(mo
 
 // ---- TextToMotion ----
 
-void TextToMotion::load(const std::filesystem::path& path, int threads) {
-  configure_cpu_runtime();
-  check_exists(path);
-  if (threads > 0) torch::set_num_threads(threads);
-  ModelMeta meta;
-  Text2Motion model = load_text2motion(path, &meta);
-  set_model(model, std::move(meta));
-}
+void TextToMotion::load(const std::filesystem::path& path, int threads) { load_into(*this, path, threads, load_text2motion); }
 
 void TextToMotion::set_model(Text2Motion model, ModelMeta meta) {
   model_ = std::move(model);
@@ -105,14 +110,7 @@ int64_t TextToMotion::parameter_count() const { return model_ ? model::parameter
 
 // ---- MusicToDance ----
 
-void MusicToDance::load(const std::filesystem::path& path, int threads) {
-  configure_cpu_runtime();
-  check_exists(path);
-  if (threads > 0) torch::set_num_threads(threads);
-  ModelMeta meta;
-  Music2Dance model = load_music2dance(path, &meta);
-  set_model(model, std::move(meta));
-}
+void MusicToDance::load(const std::filesystem::path& path, int threads) { load_into(*this, path, threads, load_music2dance); }
 
 void MusicToDance::set_model(Music2Dance model, ModelMeta meta) {
   model_ = std::move(model);
@@ -160,15 +158,19 @@ std::vector<float> MusicToDance::next_chunk(const float* audio_feats, const floa
 
 std::vector<float> MusicToDance::next_chunk(const float* audio_feats) {
   auto out = next_chunk(audio_feats, history_.data());
+  push_history(out.data());
+  return out;
+}
+
+void MusicToDance::push_history(const float* chunk) {
   // Slide the fixed-size history: drop the oldest chunk, append the new one.
   const size_t shift = static_cast<size_t>(chunk_frames()) * kMotionDim;
   if (shift >= history_.size()) {
-    std::memcpy(history_.data(), out.data() + (shift - history_.size()), sizeof(float) * history_.size());
+    std::memcpy(history_.data(), chunk + (shift - history_.size()), sizeof(float) * history_.size());
   } else {
     std::memmove(history_.data(), history_.data() + shift, sizeof(float) * (history_.size() - shift));
-    std::memcpy(history_.data() + (history_.size() - shift), out.data(), sizeof(float) * shift);
+    std::memcpy(history_.data() + (history_.size() - shift), chunk, sizeof(float) * shift);
   }
-  return out;
 }
 
 std::vector<float> MusicToDance::dance_features(const audio::FeatureFrames& feats, const std::string& genre,
@@ -204,13 +206,7 @@ std::vector<float> MusicToDance::dance_features(const audio::FeatureFrames& feat
       auto raw = meta_.motion_norm.denormalize(y).contiguous();
       float* dst = &out[static_cast<size_t>(k) * c * kMotionDim];
       std::memcpy(dst, raw.data_ptr<float>(), sizeof(float) * c * kMotionDim);
-      const size_t shift = static_cast<size_t>(c) * kMotionDim;
-      if (shift >= history_.size()) {
-        std::memcpy(history_.data(), dst + (shift - history_.size()), sizeof(float) * history_.size());
-      } else {
-        std::memmove(history_.data(), history_.data() + shift, sizeof(float) * (history_.size() - shift));
-        std::memcpy(history_.data() + (history_.size() - shift), dst, sizeof(float) * shift);
-      }
+      push_history(dst);
     }
   }
   out.resize(static_cast<size_t>(n) * kMotionDim);

@@ -95,6 +95,7 @@ class MusicToDance {
   int64_t parameter_count() const;
 
  private:
+  void push_history(const float* chunk);  // append chunk_frames rows to the motion history
   void warm_up();
   Music2Dance model_{nullptr};
   ModelMeta meta_;

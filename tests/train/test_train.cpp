@@ -102,6 +102,20 @@ train::TrainOptions tiny_options(model::ModelKind kind, const std::filesystem::p
   return o;
 }
 
+// Trains a tiny VAE for vae_steps, then returns text2motion options that start from its decoder.
+train::TrainOptions text2motion_options(const std::filesystem::path& cache, const std::string& name, int vae_steps,
+                                        train::TrainOptions* vae_options = nullptr) {
+  train::TrainOptions v = tiny_options(model::ModelKind::Vae, cache, name + "-vae");
+  v.steps = vae_steps;
+  train::run_training(v);
+  if (vae_options) *vae_options = v;
+  train::TrainOptions o = tiny_options(model::ModelKind::Text2Motion, cache, name);
+  o.config.text.vocab_size = 256;
+  o.config.text.max_tokens = 16;
+  o.vae = v.out;
+  return o;
+}
+
 }  // namespace
 
 TEST_CASE("vae training cuts the loss and beats the mean-pose baseline on validation clips", "[train][vae]") {
@@ -163,14 +177,8 @@ TEST_CASE("text2motion training with a pretrained VAE decoder learns captions an
   const auto cache = dir / "synthetic.e2md";
   io::write_dataset(ds, cache);
 
-  train::TrainOptions v = tiny_options(model::ModelKind::Vae, cache, "t2m-vae");
-  v.steps = 60;
-  train::run_training(v);
-
-  train::TrainOptions o = tiny_options(model::ModelKind::Text2Motion, cache, "t2m");
-  o.config.text.vocab_size = 256;
-  o.config.text.max_tokens = 16;
-  o.vae = v.out;
+  train::TrainOptions v;
+  train::TrainOptions o = text2motion_options(cache, "t2m", 60, &v);
   o.window = 48;
   o.steps = 500;
   o.log_every = 50;  // last_loss: the mean of the last 50 steps
@@ -306,13 +314,7 @@ TEST_CASE("training reports missing data and bad options clearly", "[train]") {
 
 TEST_CASE("the latent term trains a generator against the pretrained VAE encoder", "[train][latent]") {
   const auto cache = synthetic_cache("latent");
-  train::TrainOptions v = tiny_options(model::ModelKind::Vae, cache, "latent-vae");
-  v.steps = 20;
-  train::run_training(v);
-  train::TrainOptions o = tiny_options(model::ModelKind::Text2Motion, cache, "latent-t2m");
-  o.config.text.vocab_size = 256;
-  o.config.text.max_tokens = 16;
-  o.vae = v.out;
+  train::TrainOptions o = text2motion_options(cache, "latent", 20);
   o.steps = 100;
   train::TrainOptions plain = o;
   plain.out = test::temp_dir("train-latent-plain") / "model.e2mm";
