@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 #include "motion/error.h"
 #include "motion/fk.h"
@@ -141,6 +143,16 @@ double estimate_noise(const std::vector<Vec3>& markers, int frames, const Marker
   return per_bone[per_bone.size() / 2];
 }
 
+// A layout that gives each listed joint its markers; joints left out have none of their own.
+MarkerLayout make_layout(std::string name, int num_markers,
+                         std::initializer_list<std::pair<int, std::vector<int>>> joints) {
+  MarkerLayout l;
+  l.name = std::move(name);
+  l.num_markers = num_markers;
+  for (const auto& [j, markers] : joints) l.joint_markers[j] = markers;
+  return l;
+}
+
 }  // namespace
 
 bool is_hinge_root(int j) {
@@ -175,61 +187,53 @@ Quat best_rotation(const std::vector<Vec3>& a, const std::vector<Vec3>& b, const
 }
 
 MarkerLayout humanml3d_layout() {
-  MarkerLayout l;
-  l.name = "humanml3d";
-  l.num_markers = kNumJoints;
+  MarkerLayout l = make_layout("humanml3d", kNumJoints, {});
   for (int j = 0; j < kNumJoints; ++j) l.joint_markers[j] = {j};
   return l;
 }
 
 MarkerLayout kit_layout() {
-  MarkerLayout l;
-  l.name = "kit";
-  l.num_markers = 21;
-  auto& m = l.joint_markers;
-  m[kPelvis] = {0};
-  m[kSpine1] = {1};
-  m[kSpine2] = {2};
-  m[kSpine3] = {3};  // lower neck: the arms hang from it, as they hang from spine3 here
-  m[kHead] = {4};
-  m[kRightShoulder] = {5};
-  m[kRightElbow] = {6};
-  m[kRightWrist] = {7};
-  m[kLeftShoulder] = {8};
-  m[kLeftElbow] = {9};
-  m[kLeftWrist] = {10};
-  m[kRightHip] = {11};
-  m[kRightKnee] = {12};
-  m[kRightAnkle] = {13};
-  m[kRightFoot] = {14};
-  m[kLeftHip] = {16};
-  m[kLeftKnee] = {17};
-  m[kLeftAnkle] = {18};
-  m[kLeftFoot] = {19};
-  return l;
+  return make_layout("kit", 21,
+                     {{kPelvis, {0}},
+                      {kSpine1, {1}},
+                      {kSpine2, {2}},
+                      {kSpine3, {3}},  // lower neck: the arms hang from it, as they hang from spine3 here
+                      {kHead, {4}},
+                      {kRightShoulder, {5}},
+                      {kRightElbow, {6}},
+                      {kRightWrist, {7}},
+                      {kLeftShoulder, {8}},
+                      {kLeftElbow, {9}},
+                      {kLeftWrist, {10}},
+                      {kRightHip, {11}},
+                      {kRightKnee, {12}},
+                      {kRightAnkle, {13}},
+                      {kRightFoot, {14}},
+                      {kLeftHip, {16}},
+                      {kLeftKnee, {17}},
+                      {kLeftAnkle, {18}},
+                      {kLeftFoot, {19}}});
 }
 
 MarkerLayout tang_layout() {
-  MarkerLayout l;
-  l.name = "tang";
-  l.num_markers = 23;
-  auto& m = l.joint_markers;
-  m[kPelvis] = {7, 16};  // between the hips; marker 2 sits ~17 cm higher, on the lower spine
-  m[kSpine1] = {2};
-  m[kSpine3] = {3, 12};  // the shoulder line, which is where our spine3 is at rest
-  m[kHead] = {0, 1};
-  m[kRightShoulder] = {3};
-  m[kRightElbow] = {4};
-  m[kRightWrist] = {5};
-  m[kLeftShoulder] = {12};
-  m[kLeftElbow] = {13};
-  m[kLeftWrist] = {14};
-  m[kRightHip] = {7};
-  m[kRightKnee] = {8};
-  m[kRightAnkle] = {9};
-  m[kLeftHip] = {16};
-  m[kLeftKnee] = {17};
-  m[kLeftAnkle] = {18};
+  MarkerLayout l =
+      make_layout("tang", 23,
+                  {{kPelvis, {7, 16}},  // between the hips; marker 2 sits ~17 cm higher, on the lower spine
+                   {kSpine1, {2}},
+                   {kSpine3, {3, 12}},  // the shoulder line, which is where our spine3 is at rest
+                   {kHead, {0, 1}},
+                   {kRightShoulder, {3}},
+                   {kRightElbow, {4}},
+                   {kRightWrist, {5}},
+                   {kLeftShoulder, {12}},
+                   {kLeftElbow, {13}},
+                   {kLeftWrist, {14}},
+                   {kRightHip, {7}},
+                   {kRightKnee, {8}},
+                   {kRightAnkle, {9}},
+                   {kLeftHip, {16}},
+                   {kLeftKnee, {17}},
+                   {kLeftAnkle, {18}}});
   // Ankle -> toe points down ~35 degrees when standing; heel -> toe is flat like our rest foot.
   l.bone_direction[kRightAnkle] = {{10}, {11}};
   l.bone_direction[kLeftAnkle] = {{19}, {20}};

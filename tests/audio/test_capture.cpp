@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <string>
 #include <thread>
 #include <vector>
@@ -119,6 +120,33 @@ void stop_process(pid_t pid) {
   }
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
+}
+
+// Catch2 v2 has no SKIP: a test without its programs warns with the reason and returns early.
+bool programs_installed(std::initializer_list<const char*> progs, const char* packages) {
+  for (const char* prog : progs) {
+    if (on_path(prog)) continue;
+    WARN("SKIPPED: " << packages << " is not installed");
+    return false;
+  }
+  return true;
+}
+
+// A click track at `rate` written to dir/click.wav, for a JACK client to play.
+std::filesystem::path write_click_track(const std::filesystem::path& dir, int rate, double seconds,
+                                        double bpm) {
+  const auto wav = dir / "click.wav";
+  write_wav(wav, click_track(rate, seconds, bpm, 0.5), rate);
+  return wav;
+}
+
+// Options whose callback is counted by probe(), the counters cleared so the test sees only its own stream.
+SourceOptions counted_callback_options() {
+  SourceOptions opt;
+  opt.callback_probe = &probe;
+  g_callback_allocs = 0;
+  g_callback_calls = 0;
+  return opt;
 }
 
 void quiet(const char*) {}
@@ -231,23 +259,15 @@ TEST_CASE("with no audio device at all, opening capture fails with a clear messa
 }
 
 TEST_CASE("a real capture through JACK's dummy backend delivers a click track's beats", "[audio][jack]") {
-  if (!on_path("jackd") || !on_path("jack-play")) {
-    WARN("SKIPPED: jackd (jackd2) or jack-play (jack-tools) is not installed");
-    return;
-  }
+  if (!programs_installed({"jackd", "jack-play"}, "jackd (jackd2) or jack-play (jack-tools)")) return;
   const auto dir = e2m::test::temp_dir("audio-jack-" + std::to_string(getpid()));
   JackServer server;
   REQUIRE(start_jack(server, "cap", dir));
 
   const double bpm = 120.0, seconds = 12.0;
-  const auto wav = dir / "click.wav";
-  write_wav(wav, click_track(48000, seconds, bpm, 0.5), 48000);
+  const auto wav = write_click_track(dir, 48000, seconds, bpm);
 
-  SourceOptions opt;
-  opt.callback_probe = &probe;
-  g_callback_allocs = 0;
-  g_callback_calls = 0;
-  auto src = open_source("device:system", opt);
+  auto src = open_source("device:system", counted_callback_options());
   INFO(src->describe());
   REQUIRE(src->sample_rate() == 48000);
   src->start();
@@ -316,22 +336,14 @@ TEST_CASE("a real capture through JACK's dummy backend delivers a click track's 
 }
 
 TEST_CASE("play: a file played to JACK's dummy output is analysed as it plays", "[audio][jack]") {
-  if (!on_path("jackd")) {
-    WARN("SKIPPED: jackd (jackd2) is not installed");
-    return;
-  }
+  if (!programs_installed({"jackd"}, "jackd (jackd2)")) return;
   const auto dir = e2m::test::temp_dir("audio-play-" + std::to_string(getpid()));
   JackServer server;
   REQUIRE(start_jack(server, "play", dir));
   const double bpm = 150.0, seconds = 9.0;
-  const auto wav = dir / "click.wav";
-  write_wav(wav, click_track(44100, seconds, bpm, 0.5), 44100);  // resampled to the server's 48 kHz
+  const auto wav = write_click_track(dir, 44100, seconds, bpm);  // resampled to the server's 48 kHz
 
-  SourceOptions opt;
-  opt.callback_probe = &probe;
-  g_callback_allocs = 0;
-  g_callback_calls = 0;
-  auto src = open_source("play:" + wav.string(), opt);
+  auto src = open_source("play:" + wav.string(), counted_callback_options());
   INFO(src->describe());
   CHECK(src->realtime());
   FeatureExtractor fx(src->sample_rate());

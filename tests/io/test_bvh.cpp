@@ -63,6 +63,14 @@ Quat random_quat(std::mt19937& rng) {
   return motion::normalized(Quat{n(rng), n(rng), n(rng), n(rng)});
 }
 
+// A one-frame file with a root 'r' and its child 'a', so that a test shows only the lines it is about.
+io::Bvh parse_root_and_child(const std::string& root_lines, const std::string& child_lines,
+                             const std::string& frame_time, const std::string& row) {
+  return io::parse_bvh("HIERARCHY\nROOT r\n{\n" + root_lines + " JOINT a\n {\n" + child_lines +
+                           " }\n}\nMOTION\nFrames: 1\nFrame Time: " + frame_time + "\n" + row + "\n",
+                       "t.bvh");
+}
+
 }  // namespace
 
 TEST_CASE("bvh write then read gives back the same hierarchy and values") {
@@ -111,11 +119,9 @@ TEST_CASE("bvh file round trip through disk") {
 }
 
 TEST_CASE("bvh position channels replace the rest offset, missing components keep it") {
-  const char* text =
-      "HIERARCHY\nROOT r\n{\n OFFSET 100 100 100\n CHANNELS 3 Xposition Yposition Zposition\n"
-      " JOINT a\n {\n  OFFSET 10 0 0\n  CHANNELS 1 Yposition\n  End Site\n  {\n   OFFSET 0 1 0\n  }\n }\n}\n"
-      "MOTION\nFrames: 1\nFrame Time: 0.5\n1 2 3 7\n";
-  io::Bvh b = io::parse_bvh(text, "t.bvh");
+  io::Bvh b = parse_root_and_child(
+      " OFFSET 100 100 100\n CHANNELS 3 Xposition Yposition Zposition\n",
+      "  OFFSET 10 0 0\n  CHANNELS 1 Yposition\n  End Site\n  {\n   OFFSET 0 1 0\n  }\n", "0.5", "1 2 3 7");
   CHECK(b.fps() == Approx(2.0));
   auto p = b.world_positions(0);
   CHECK(max_diff(p[0], {1, 2, 3}) < 1e-12);
@@ -123,11 +129,9 @@ TEST_CASE("bvh position channels replace the rest offset, missing components kee
 }
 
 TEST_CASE("bvh rotation channels compose in file order, first listed outermost") {
-  const char* text =
-      "HIERARCHY\nROOT r\n{\n OFFSET 0 0 0\n CHANNELS 3 Zrotation Xrotation Yrotation\n"
-      " JOINT a\n {\n  OFFSET 0 0 0\n  CHANNELS 2 Yrotation Xrotation\n }\n}\n"
-      "MOTION\nFrames: 1\nFrame Time: 0.0333333\n30 40 50 -20 65\n";
-  io::Bvh b = io::parse_bvh(text, "t.bvh");
+  io::Bvh b = parse_root_and_child(" OFFSET 0 0 0\n CHANNELS 3 Zrotation Xrotation Yrotation\n",
+                                   "  OFFSET 0 0 0\n  CHANNELS 2 Yrotation Xrotation\n", "0.0333333",
+                                   "30 40 50 -20 65");
   auto ax = [](double x, double y, double z, double deg) {
     return motion::quat_from_axis_angle({x, y, z}, deg * M_PI / 180);
   };

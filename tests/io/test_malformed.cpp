@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "io/bvh.h"
 #include "io/json_util.h"
@@ -51,6 +53,19 @@ std::string replace(std::string s, const std::string& from, const std::string& t
 
 io::Bvh parse(const std::string& text) { return io::parse_bvh(text, "clip.bvh"); }
 
+// One way to break kGood: its first `from` becomes `to`, and the error message must contain `part`.
+struct Damage {
+  std::string from, to, part;
+};
+
+// Each damage, applied to kGood on its own, must fail with an e2m::Error naming the problem.
+void require_each_fails(const std::vector<Damage>& damages) {
+  for (const auto& d : damages) {
+    INFO("replacing '" << d.from << "' with '" << d.to << "'");
+    REQUIRE_E2M_ERROR(parse(replace(kGood, d.from, d.to)), d.part);
+  }
+}
+
 std::string npy(const std::string& dict, const std::string& payload) {
   std::string d = dict;
   while ((10 + d.size() + 1) % 64) d += ' ';
@@ -83,72 +98,60 @@ TEST_CASE("bvh: empty file and binary garbage") {
 
 TEST_CASE("bvh: truncated hierarchy and missing braces") {
   REQUIRE_E2M_ERROR(parse(kGood.substr(0, kGood.find("\t}\n}\n"))), "file ends inside the hierarchy");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "\t{\n\t\tOFFSET 0 10 0", "\t\tOFFSET 0 10 0")),
-                    "clip.bvh:7: expected '{' after joint name 'Chest'");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "{\n\tOFFSET 0 90 0", "{\n\tCHANNELS 0\n\tOFFSET 0 90 0")),
-                    "clip.bvh:4: expected 'OFFSET' after '{'");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "\t}\n}\nMOTION", "\t}\nMOTION")),
-                    "clip.bvh:15: 'MOTION' inside the hierarchy");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "}\nMOTION", "}\n}\nMOTION")),
-                    "clip.bvh:16: expected 'MOTION' or 'ROOT'");
+  require_each_fails({
+      {"\t{\n\t\tOFFSET 0 10 0", "\t\tOFFSET 0 10 0", "clip.bvh:7: expected '{' after joint name 'Chest'"},
+      {"{\n\tOFFSET 0 90 0", "{\n\tCHANNELS 0\n\tOFFSET 0 90 0", "clip.bvh:4: expected 'OFFSET' after '{'"},
+      {"\t}\n}\nMOTION", "\t}\nMOTION", "clip.bvh:15: 'MOTION' inside the hierarchy"},
+      {"}\nMOTION", "}\n}\nMOTION", "clip.bvh:16: expected 'MOTION' or 'ROOT'"},
+  });
 }
 
 TEST_CASE("bvh: bad channels") {
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "Zrotation Xrotation Yrotation\n\t\tEnd",
-                                  "Zrotation Wrotation Yrotation\n\t\tEnd")),
-                    "clip.bvh:9: unknown channel name 'Wrotation'");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "CHANNELS 3", "CHANNELS 4")),
-                    "clip.bvh:9: CHANNELS 4 of 'Chest' lists 3 channel names");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "CHANNELS 3", "CHANNELS 7")),
-                    "expected a channel count from 0 to 6");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "CHANNELS 3 Zrotation Xrotation", "CHANNELS 3 Zrotation Zrotation")),
-                    "listed twice");
+  require_each_fails({
+      {"Zrotation Xrotation Yrotation\n\t\tEnd", "Zrotation Wrotation Yrotation\n\t\tEnd",
+       "clip.bvh:9: unknown channel name 'Wrotation'"},
+      {"CHANNELS 3", "CHANNELS 4", "clip.bvh:9: CHANNELS 4 of 'Chest' lists 3 channel names"},
+      {"CHANNELS 3", "CHANNELS 7", "expected a channel count from 0 to 6"},
+      {"CHANNELS 3 Zrotation Xrotation", "CHANNELS 3 Zrotation Zrotation", "listed twice"},
+  });
 }
 
 TEST_CASE("bvh: joints without names, duplicate names, End Site without OFFSET") {
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "JOINT Chest", "JOINT")),
-                    "clip.bvh:6: expected a joint name after 'JOINT'");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "JOINT Chest", "JOINT Hips")), "duplicate joint name 'Hips'");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "\t\t\tOFFSET 0 5 0\n", "")),
-                    "End Site of 'Chest': expected 'OFFSET'");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "OFFSET 0 10 0", "OFFSET 0 10")),
-                    "OFFSET of 'Chest' needs 3 numbers");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "OFFSET 0 10 0", "OFFSET 0 ten 0")), "expected a number, got 'ten'");
+  require_each_fails({
+      {"JOINT Chest", "JOINT", "clip.bvh:6: expected a joint name after 'JOINT'"},
+      {"JOINT Chest", "JOINT Hips", "duplicate joint name 'Hips'"},
+      {"\t\t\tOFFSET 0 5 0\n", "", "End Site of 'Chest': expected 'OFFSET'"},
+      {"OFFSET 0 10 0", "OFFSET 0 10", "OFFSET of 'Chest' needs 3 numbers"},
+      {"OFFSET 0 10 0", "OFFSET 0 ten 0", "expected a number, got 'ten'"},
+  });
 }
 
 TEST_CASE("bvh: frame rows with too few, too many or bad values") {
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "1 91 1 1 2 3 4 5 6", "1 91 1 1 2 3 4 5")),
-                    "clip.bvh:20: frame 1 has 8 values, expected 9");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "1 91 1 1 2 3 4 5 6", "1 91 1 1 2 3 4 5 6 7")),
-                    "clip.bvh:20: frame 1 has 10 values, expected 9");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "0 90 0 1 2 3", "0 90 0 1 x2 3")),
-                    "clip.bvh:19: frame 0 value 4: expected a number, got 'x2'");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "0 90 0 1 2 3", "0 90 0 nan 2 3")),
-                    "frame 0 value 3 is not a finite number");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "0 90 0 1 2 3", "0 90 0 inf 2 3")), "is not a finite number");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "0 90 0 1 2 3", "0 90 0 1e400 2 3")),
-                    "expected a number, got '1e400'");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "0 90 0 1 2 3", "0 90 0 1 2e12 3")),
-                    "frame 0 value 4 is not a finite number within +-1e9");
+  require_each_fails({
+      {"1 91 1 1 2 3 4 5 6", "1 91 1 1 2 3 4 5", "clip.bvh:20: frame 1 has 8 values, expected 9"},
+      {"1 91 1 1 2 3 4 5 6", "1 91 1 1 2 3 4 5 6 7", "clip.bvh:20: frame 1 has 10 values, expected 9"},
+      {"0 90 0 1 2 3", "0 90 0 1 x2 3", "clip.bvh:19: frame 0 value 4: expected a number, got 'x2'"},
+      {"0 90 0 1 2 3", "0 90 0 nan 2 3", "frame 0 value 3 is not a finite number"},
+      {"0 90 0 1 2 3", "0 90 0 inf 2 3", "is not a finite number"},
+      {"0 90 0 1 2 3", "0 90 0 1e400 2 3", "expected a number, got '1e400'"},
+      {"0 90 0 1 2 3", "0 90 0 1 2e12 3", "frame 0 value 4 is not a finite number within +-1e9"},
+  });
 }
 
 TEST_CASE("bvh: MOTION header problems") {
   REQUIRE_E2M_ERROR(parse(kGood.substr(0, kGood.find("MOTION"))), "missing 'MOTION' section");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "Frames: 2", "Frames: 3")),
-                    "file ends after 2 frame rows, but 'Frames:' says 3");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "Frames: 2", "Frames: 1")),
-                    "clip.bvh:20: more frame rows than 'Frames: 1'");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "Frames: 2", "Frames: -4")),
-                    "clip.bvh:17: frame count '-4' must be a whole number");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "Frames: 2", "Frames: 2.5")),
-                    "frame count '2.5' must be a whole number");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "Frames: 2", "Frames: 99999999999")), "must be a whole number");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "Frames: 2", "Frames: two")), "clip.bvh:17: expected a frame count");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "Frame Time: 0.0333333", "Frame Time: 0")),
-                    "clip.bvh:18: Frame Time '0' must be a positive");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "Frame Time: 0.0333333", "Frame Time: -0.1")), "must be a positive");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "Frame Time: 0.0333333", "Frame Time: nan")), "must be a positive");
-  REQUIRE_E2M_ERROR(parse(replace(kGood, "Frame Time: 0.0333333\n", "")), "expected 'Frame Time:'");
+  require_each_fails({
+      {"Frames: 2", "Frames: 3", "file ends after 2 frame rows, but 'Frames:' says 3"},
+      {"Frames: 2", "Frames: 1", "clip.bvh:20: more frame rows than 'Frames: 1'"},
+      {"Frames: 2", "Frames: -4", "clip.bvh:17: frame count '-4' must be a whole number"},
+      {"Frames: 2", "Frames: 2.5", "frame count '2.5' must be a whole number"},
+      {"Frames: 2", "Frames: 99999999999", "must be a whole number"},
+      {"Frames: 2", "Frames: two", "clip.bvh:17: expected a frame count"},
+      {"Frame Time: 0.0333333", "Frame Time: 0", "clip.bvh:18: Frame Time '0' must be a positive"},
+      {"Frame Time: 0.0333333", "Frame Time: -0.1", "must be a positive"},
+      {"Frame Time: 0.0333333", "Frame Time: nan", "must be a positive"},
+      {"Frame Time: 0.0333333\n", "", "expected 'Frame Time:'"},
+  });
 }
 
 TEST_CASE("bvh: every truncation of a valid file fails cleanly or parses") {
@@ -180,29 +183,23 @@ TEST_CASE("npy: bad magic, truncation, fortran order, dtype, header garbage") {
   REQUIRE_E2M_ERROR(io::parse_npy(npy(kF4, data.substr(0, 12)), "a.npy"),
                     "a.npy: truncated .npy data (16 bytes expected, 12 present)");
   REQUIRE_E2M_ERROR(io::parse_npy(npy(kF4, data + "xx"), "a.npy"), "2 unexpected bytes after the .npy data");
-  REQUIRE_E2M_ERROR(
-      io::parse_npy(npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", data), "a.npy"),
-      "fortran_order arrays are not supported");
-  REQUIRE_E2M_ERROR(
-      io::parse_npy(npy("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", data), "a.npy"),
-      "unsupported dtype '<c16'");
-  REQUIRE_E2M_ERROR(
-      io::parse_npy(npy("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 2), }", data), "a.npy"),
-      "big-endian dtype '>f4'");
-  REQUIRE_E2M_ERROR(
-      io::parse_npy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }", data), "a.npy"),
-      "a.npy: bad .npy header");
-  REQUIRE_E2M_ERROR(io::parse_npy(npy("\x01\x02garbage", data), "a.npy"), "bad .npy header (expected '{'");
-  REQUIRE_E2M_ERROR(io::parse_npy(npy("{'descr': '<f4', 'shape': (2, 2), }", data), "a.npy"),
+  // A file of 16 zero bytes behind a header with this dict.
+  auto with_header = [&](const std::string& dict) { return io::parse_npy(npy(dict, data), "a.npy"); };
+  REQUIRE_E2M_ERROR(with_header("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }"),
+                    "fortran_order arrays are not supported");
+  REQUIRE_E2M_ERROR(with_header("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }"),
+                    "unsupported dtype '<c16'");
+  REQUIRE_E2M_ERROR(with_header("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 2), }"),
+                    "big-endian dtype '>f4'");
+  REQUIRE_E2M_ERROR(with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }"),
+                    "a.npy: bad .npy header");
+  REQUIRE_E2M_ERROR(with_header("\x01\x02garbage"), "bad .npy header (expected '{'");
+  REQUIRE_E2M_ERROR(with_header("{'descr': '<f4', 'shape': (2, 2), }"),
                     "needs 'descr', 'fortran_order' and 'shape'");
-  REQUIRE_E2M_ERROR(
-      io::parse_npy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967297, 2), }", data),
-                    "a.npy"),
-      "shape dimension too large");
-  REQUIRE_E2M_ERROR(
-      io::parse_npy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (65536, 65536, 2), }", data),
-                    "a.npy"),
-      "absurd .npy shape");
+  REQUIRE_E2M_ERROR(with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967297, 2), }"),
+                    "shape dimension too large");
+  REQUIRE_E2M_ERROR(with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (65536, 65536, 2), }"),
+                    "absurd .npy shape");
   std::string good = npy(kF4, data);
   REQUIRE_E2M_ERROR(io::parse_npy(good.substr(0, 40), "a.npy"), "truncated .npy header");
   std::string v9 = good;
