@@ -9,7 +9,7 @@ PACKAGES=(
   libimgui-dev libglfw3-dev libgl-dev
   libconcurrentqueue-dev libreaderwriterqueue-dev
   catch2 libcxxopts-dev nlohmann-json3-dev libstb-dev zlib1g-dev
-  libsndfile1-dev libsamplerate0-dev libicu-dev
+  libsndfile1-dev libsamplerate0-dev libsoxr-dev libicu-dev
   jackd2 jack-tools python3 python3-numpy xvfb
 )
 

@@ -2,7 +2,7 @@
 #include "audio/feature_extractor.h"
 
 #include <aubio/aubio.h>
-#include <samplerate.h>
+#include <soxr.h>
 
 #include <algorithm>
 #include <cmath>
@@ -92,9 +92,15 @@ FeatureExtractor::FeatureExtractor(int input_rate)
     throw Error("feature extractor: aubio could not create its analysis objects");
   }
   if (input_rate != kAnalysisRate) {
-    int err = 0;
-    src_ = src_new(SRC_SINC_FASTEST, 1, &err);
-    if (!src_) throw Error(std::string("feature extractor: libsamplerate: ") + src_strerror(err));
+    // soxr at "medium quality" (band-limited to 91% of the output Nyquist, ~100 dB stop band) is
+    // several times faster than libsamplerate's fastest sinc and better than the 11 kHz that MFCC
+    // and chroma look at need; one thread, float in and out.
+    soxr_error_t err = nullptr;
+    const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+    const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_MQ, 0);
+    const soxr_runtime_spec_t runtime = soxr_runtime_spec(1);
+    src_ = soxr_create(double(input_rate), double(kAnalysisRate), 1, &err, &io, &quality, &runtime);
+    if (err || !src_) throw Error(std::string("feature extractor: soxr: ") + (err ? err : "cannot create the resampler"));
   }
   hop_buf_.assign(kHop, 0.0f);
   frame_buf_.assign(kFrameSamples, 0.0f);
@@ -109,49 +115,34 @@ FeatureExtractor::FeatureExtractor(int input_rate)
 }
 
 FeatureExtractor::~FeatureExtractor() {
-  if (src_) src_delete(static_cast<SRC_STATE*>(src_));
+  if (src_) soxr_delete(static_cast<soxr_t>(src_));
 }
 
 int FeatureExtractor::push(const float* samples, size_t count, std::vector<float>& out) {
   if (!src_) return push_analysis(samples, count, out);
-  const double ratio = double(kAnalysisRate) / input_rate_;
-  int frames = 0;
-  size_t done = 0;
-  while (done < count) {
-    const size_t chunk = std::min<size_t>(count - done, 4096);
-    resampled_.resize(size_t(chunk * ratio) + 64);
-    SRC_DATA d{};
-    d.data_in = samples + done;
-    d.input_frames = long(chunk);
-    d.data_out = resampled_.data();
-    d.output_frames = long(resampled_.size());
-    d.src_ratio = ratio;
-    d.end_of_input = 0;
-    const int err = src_process(static_cast<SRC_STATE*>(src_), &d);
-    if (err) throw Error(std::string("feature extractor: libsamplerate: ") + src_strerror(err));
-    frames += push_analysis(resampled_.data(), size_t(d.output_frames_gen), out);
-    done += size_t(d.input_frames_used);
-    if (d.input_frames_used == 0 && d.output_frames_gen == 0) break;
-  }
-  return frames;
+  return resample(samples, count, out);
 }
 
 int FeatureExtractor::finish(std::vector<float>& out) {
   if (!src_) return 0;
+  return resample(nullptr, 0, out);  // no input: soxr flushes its tail
+}
+
+int FeatureExtractor::resample(const float* samples, size_t count, std::vector<float>& out) {
+  const double ratio = double(kAnalysisRate) / input_rate_;
   int frames = 0;
-  resampled_.resize(4096);
-  for (int guard = 0; guard < 64; ++guard) {
-    SRC_DATA d{};
-    float none = 0;
-    d.data_in = &none;
-    d.input_frames = 0;
-    d.data_out = resampled_.data();
-    d.output_frames = long(resampled_.size());
-    d.src_ratio = double(kAnalysisRate) / input_rate_;
-    d.end_of_input = 1;
-    if (src_process(static_cast<SRC_STATE*>(src_), &d)) break;
-    if (d.output_frames_gen == 0) break;
-    frames += push_analysis(resampled_.data(), size_t(d.output_frames_gen), out);
+  size_t done = 0;
+  // In blocks of 4096 input samples; with no input, until soxr has nothing more to give.
+  for (int guard = 0; guard < 1 << 20; ++guard) {
+    const size_t chunk = std::min<size_t>(count - done, 4096);
+    resampled_.resize(size_t(4096 * ratio) + 64);
+    size_t used = 0, made = 0;
+    const soxr_error_t err = soxr_process(static_cast<soxr_t>(src_), samples ? samples + done : nullptr, chunk,
+                                          &used, resampled_.data(), resampled_.size(), &made);
+    if (err) throw Error(std::string("feature extractor: soxr: ") + err);
+    frames += push_analysis(resampled_.data(), made, out);
+    done += used;
+    if (samples ? done >= count : made == 0) break;
   }
   return frames;
 }

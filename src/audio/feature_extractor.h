@@ -42,12 +42,13 @@ class FeatureExtractor {
  private:
   struct Aubio;
   int push_analysis(const float* samples, size_t count, std::vector<float>& out);
+  int resample(const float* samples, size_t count, std::vector<float>& out);  // samples null: flush
   void process_hop();
   void process_frame(std::vector<float>& out);
 
   int input_rate_;
   std::unique_ptr<Aubio> a_;
-  void* src_ = nullptr;  // libsamplerate state, null when no resampling is needed
+  void* src_ = nullptr;  // soxr resampler, null when no resampling is needed
   std::vector<float> resampled_;
   std::vector<float> hop_buf_;
   size_t hop_fill_ = 0;
