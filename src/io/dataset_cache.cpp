@@ -40,6 +40,26 @@ uint64_t fnv1a64(const void* data, size_t n, uint64_t h = 14695981039346656037ul
 
 size_t padded(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
+// Audio paths are stored relative to the cache file's folder (table field "audio_base": "cache"),
+// so a cache moved or copied together with the data it points to keeps working on another machine.
+// Caches written before that field existed hold their paths as they were given.
+constexpr const char* kAudioBaseCache = "cache";
+
+std::filesystem::path folder_of(const std::filesystem::path& cache) {
+  return std::filesystem::absolute(cache).parent_path().lexically_normal();
+}
+
+std::string audio_for_table(const std::string& audio, const std::filesystem::path& cache) {
+  if (audio.empty()) return audio;
+  const auto rel = std::filesystem::absolute(audio).lexically_normal().lexically_relative(folder_of(cache));
+  return rel.empty() ? std::filesystem::absolute(audio).lexically_normal().string() : rel.string();
+}
+
+std::string audio_from_table(const std::string& stored, const std::filesystem::path& cache) {
+  if (stored.empty() || std::filesystem::path(stored).is_absolute()) return stored;
+  return (folder_of(cache) / stored).lexically_normal().string();
+}
+
 nlohmann::json meta_to_json(const motion::ClipMeta& m) {
   nlohmann::json j;
   j["name"] = m.name;
@@ -147,6 +167,7 @@ struct Entry {
 std::vector<Entry> read_entries(const Header& h, const std::filesystem::path& path, std::string* name) {
   const std::string f = path.string();
   if (name) *name = field<std::string>(h.table, "dataset", f + ": clip table");
+  const bool audio_relative = h.table.value("audio_base", std::string()) == kAudioBaseCache;
   auto clips = h.table.find("clips");
   if (clips == h.table.end() || !clips->is_array()) throw Error(f + ": clip table has no 'clips' array");
   std::vector<Entry> out;
@@ -156,6 +177,7 @@ std::vector<Entry> read_entries(const Header& h, const std::filesystem::path& pa
     const std::string where = f + ": clip " + std::to_string(i);
     Entry e;
     e.meta = meta_from_json(field<nlohmann::json>(c, "meta", where), where);
+    if (audio_relative) e.meta.audio = audio_from_table(e.meta.audio, path);
     e.fps = field<double>(c, "fps", where);
     e.offset = field<uint64_t>(c, "offset", where);
     const int64_t frames = field<int64_t>(c, "frames", where);
@@ -211,6 +233,7 @@ void write_dataset(const Dataset& ds, const std::filesystem::path& path) {
                   std::to_string(c.frames()) + " frames");
     nlohmann::json e;
     e["meta"] = meta_to_json(c.meta);
+    e["meta"]["audio"] = audio_for_table(c.meta.audio, path);
     e["fps"] = c.fps;
     e["frames"] = c.frames();
     e["offset"] = block.size();
@@ -232,6 +255,7 @@ void write_dataset(const Dataset& ds, const std::filesystem::path& path) {
   table["layout"] = "per frame: root x y z (metres), then 22 local rotations as quaternions w x y z";
   table["array_floats"] = block.size();
   table["array_fnv1a"] = fnv1a64(block.data(), block.size() * sizeof(float));
+  table["audio_base"] = kAudioBaseCache;
   table["clips"] = std::move(clips);
   const std::string text = table.dump();
 

@@ -99,7 +99,8 @@ TEST_CASE("dataset cache write then read gives the same clips, labels and splits
     CHECK(b.meta.style == a.meta.style);
     CHECK(b.meta.genre == a.meta.genre);
     CHECK(b.meta.captions == a.meta.captions);
-    CHECK(b.meta.audio == a.meta.audio);
+    // Read back as an absolute path (stored relative to the cache's folder).
+    CHECK(b.meta.audio == std::filesystem::absolute(a.meta.audio).lexically_normal().string());
     CHECK(b.meta.audio_offset == a.meta.audio_offset);
     CHECK(b.fps == a.fps);
     REQUIRE(b.frames() == a.frames());
@@ -126,6 +127,27 @@ TEST_CASE("dataset cache write then read gives the same clips, labels and splits
   CHECK(index[3].fps == 20);
   CHECK(index[1].split == io::Split::Validation);
   CHECK(index[0].meta.captions.size() == 2);
+}
+
+TEST_CASE("dataset cache audio paths follow the cache when both are moved", "[dataset_cache]") {
+  const auto root = cache_dir() / "moving";
+  std::filesystem::remove_all(root);
+  std::filesystem::remove_all(cache_dir() / "moved");
+  std::filesystem::create_directories(root / "data" / "music");
+  std::filesystem::create_directories(root / "caches");
+  { std::ofstream(root / "data" / "music" / "song.wav") << "RIFF"; }
+  io::Dataset ds = sample_dataset();
+  ds.clips[0].meta.audio = (root / "data" / "music" / "song.wav").string();
+  io::write_dataset(ds, root / "caches" / "ds.e2md");
+  // The table holds the path relative to the cache's folder, not this machine's absolute path.
+  const std::string bytes = slurp(root / "caches" / "ds.e2md");
+  CHECK(bytes.find("../data/music/song.wav") != std::string::npos);
+  CHECK(bytes.find(root.string()) == std::string::npos);
+  std::filesystem::rename(root, cache_dir() / "moved");
+  const io::Dataset back = io::read_dataset(cache_dir() / "moved" / "caches" / "ds.e2md");
+  CHECK(std::filesystem::exists(back.clips[0].meta.audio));
+  CHECK(std::filesystem::path(back.clips[0].meta.audio).is_absolute());
+  CHECK(back.clips[1].meta.audio.empty() == ds.clips[1].meta.audio.empty());
 }
 
 TEST_CASE("dataset cache with no clips round-trips", "[dataset_cache]") {
