@@ -45,8 +45,10 @@ int cmd_dance(int argc, char** argv) {
   options.positional_help("<audio file>");
   options.add_options()("m,model", "music2dance model file (.e2mm)",
                         cxxopts::value<std::string>()->default_value("models/music2dance.e2mm"))(
-      "o,output", "output BVH file", cxxopts::value<std::string>())(
-      "input", "synth[:BPM] for the built-in demo track (instead of an audio file)", cxxopts::value<std::string>())(
+      "o,output", "output BVH file (default: <audio name>_dance.bvh, synth_dance.bvh for the demo track)",
+      cxxopts::value<std::string>())(
+      "input", "synth[:BPM] for the built-in demo track (the default when no audio file is given)",
+      cxxopts::value<std::string>())(
       "genre", "dance genre (one of the model's genres; default: its first)", cxxopts::value<std::string>())(
       "start", "start time in the audio file (s)", cxxopts::value<double>()->default_value("0"))(
       "seconds", "length to generate (s); default: the whole file, 20 s for synth", cxxopts::value<double>())(
@@ -58,8 +60,8 @@ int cmd_dance(int argc, char** argv) {
     std::printf("%s\n", options.help().c_str());
     return 0;
   }
-  if ((!args.count("audio") && !args.count("input")) || !args.count("output")) {
-    std::fprintf(stderr, "%s\n", options.help().c_str());
+  if (args.count("audio") && args.count("input")) {
+    std::fprintf(stderr, "e2m dance: give an audio file or --input synth[:BPM], not both\n");
     return 2;
   }
   const double seconds = args.count("seconds") ? args["seconds"].as<double>() : -1;
@@ -73,8 +75,8 @@ int cmd_dance(int argc, char** argv) {
 
   audio::FeatureFrames feats;
   std::string source;
-  if (args.count("input")) {
-    source = args["input"].as<std::string>();
+  if (!args.count("audio")) {
+    source = args.count("input") ? args["input"].as<std::string>() : "synth";
     if (source.rfind("synth", 0) != 0) throw Error("--input " + source + ": expected synth or synth:BPM");
     feats = synth_features(source, seconds > 0 ? seconds : 20.0);
   } else {
@@ -87,7 +89,9 @@ int cmd_dance(int argc, char** argv) {
   std::fprintf(stderr, "dancing %d frames (%.1f s) as %s...\n", feats.frames, feats.frames / 30.0, genre.c_str());
   motion::Clip clip = m2d.dance(feats, genre);
   clip.meta.audio = source;
-  const std::string out = args["output"].as<std::string>();
+  const std::string out = args.count("output") ? args["output"].as<std::string>()
+                         : args.count("audio") ? std::filesystem::path(source).stem().string() + "_dance.bvh"
+                                               : "synth_dance.bvh";
   io::write_bvh(io::clip_to_bvh(clip), out);
   std::printf("wrote %s: %d frames (%.1f s), genre %s\n", out.c_str(), clip.frames(), clip.duration(), genre.c_str());
   return 0;

@@ -1,4 +1,5 @@
 // `e2m text`: generate a BVH clip from a sentence with a text2motion model file.
+#include <cctype>
 #include <cstdio>
 #include <cxxopts.hpp>
 #include <memory>
@@ -11,6 +12,26 @@
 
 namespace e2m::app {
 
+namespace {
+
+// "A person waves!" -> "a_person_waves": lower-case letters and digits, words joined by '_', at most
+// 48 characters; "motion" when nothing is left.
+std::string file_stem_for(const std::string& text) {
+  std::string out;
+  for (unsigned char ch : text) {
+    if (std::isalnum(ch)) {
+      out += static_cast<char>(std::tolower(ch));
+    } else if (!out.empty() && out.back() != '_') {
+      out += '_';
+    }
+    if (out.size() >= 48) break;
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out.empty() ? "motion" : out;
+}
+
+}  // namespace
+
 int cmd_text(int argc, char** argv) {
   cxxopts::Options options(argv[0],
                            "Generate motion from a sentence with a text2motion model and write it as BVH.\n\n"
@@ -18,7 +39,8 @@ int cmd_text(int argc, char** argv) {
   options.positional_help("\"<sentence>\"");
   options.add_options()("m,model", "text2motion model file (.e2mm)",
                         cxxopts::value<std::string>()->default_value("models/text2motion.e2mm"))(
-      "o,output", "output BVH file", cxxopts::value<std::string>())(
+      "o,output", "output BVH file (default: the sentence's words, e.g. a_person_waves.bvh)",
+      cxxopts::value<std::string>())(
       "frames", "number of frames at 30 fps", cxxopts::value<int>()->default_value("120"))(
       "seed", "sampling seed (0 = deterministic)", cxxopts::value<uint64_t>()->default_value("0"))(
       "threads", "CPU threads", cxxopts::value<int>()->default_value("2"))(
@@ -32,8 +54,8 @@ int cmd_text(int argc, char** argv) {
     std::printf("%s\n", options.help().c_str());
     return 0;
   }
-  if (!args.count("text") || !args.count("output")) {
-    std::fprintf(stderr, "%s\n", options.help().c_str());
+  if (!args.count("text")) {
+    std::fprintf(stderr, "e2m text: give a sentence, e.g. e2m text \"a person waves\" (--help for the options)\n");
     return 2;
   }
   const std::string text = args["text"].as<std::string>();
@@ -56,7 +78,7 @@ int cmd_text(int argc, char** argv) {
     t2m.set_frontend([encoder, max_tokens](const std::string& s) { return encoder->text_input({s}, max_tokens); });
   }
   motion::Clip clip = t2m.generate(text, frames, args["seed"].as<uint64_t>());
-  const std::string out = args["output"].as<std::string>();
+  const std::string out = args.count("output") ? args["output"].as<std::string>() : file_stem_for(text) + ".bvh";
   io::write_bvh(io::clip_to_bvh(clip), out);
   std::printf("wrote %s: %d frames (%.1f s) for \"%s\"\n", out.c_str(), clip.frames(), clip.duration(), text.c_str());
   return 0;
