@@ -115,6 +115,12 @@ class QueryAwareAutoencoderImpl : public torch::nn::Module {
   torch::Tensor latent_query_;  // parameter (latent_codes, dim)
   torch::Tensor positions_;     // buffer (latent_codes, dim)
   torch::nn::MultiheadAttention in_attn_{nullptr};
+  // Eq. 8 with Q = K = the latent query: its attention weights (heads, codes, codes) depend on
+  // parameters only, so inference computes them once. The key is the parameters' version
+  // counters (bumped by every in-place change: optimiser steps, loading) and storage.
+  torch::Tensor paper_attention(const torch::Tensor& q_seq, const torch::Tensor& v_seq);
+  torch::Tensor cached_weights_;
+  std::vector<int64_t> cache_key_;
   torch::nn::LayerNorm in_norm_{nullptr};
   SelfStack encoder_{nullptr};
   torch::nn::ModuleList decoder_;

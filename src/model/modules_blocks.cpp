@@ -207,12 +207,38 @@ torch::Tensor QueryAwareAutoencoderImpl::encode(const torch::Tensor& adapted) {
     if (v.size(0) != cfg_.latent_codes)
       throw Error("query-aware autoencoder: adapted input has " + std::to_string(v.size(0)) +
                   " tokens, expected " + std::to_string(cfg_.latent_codes));
-    a = std::get<0>(in_attn_->forward(q, q, v, torch::Tensor(), /*need_weights=*/false));  // eq. 8: Q, K = q_l, V = x_l
+    a = paper_attention(q, v);  // eq. 8: Q, K = q_l, V = x_l
   } else {
     a = std::get<0>(in_attn_->forward(q, v, v, torch::Tensor(), /*need_weights=*/false));
   }
   auto x = in_norm_(q + a).transpose(0, 1);
   return encoder_(x);
+}
+
+torch::Tensor QueryAwareAutoencoderImpl::paper_attention(const torch::Tensor& q_seq, const torch::Tensor& v_seq) {
+  // Training (or any pass that records gradients) runs torch's attention unchanged.
+  const bool may_cache = !is_training() && !torch::GradMode::is_enabled();
+  if (!may_cache) return std::get<0>(in_attn_->forward(q_seq, q_seq, v_seq, torch::Tensor(), /*need_weights=*/false));
+  const int64_t n = cfg_.latent_codes, d = cfg_.dim, heads = cfg_.heads, hd = d / heads, b = v_seq.size(1);
+  const auto& w = in_attn_->in_proj_weight;
+  const auto& bias = in_attn_->in_proj_bias;
+  std::vector<int64_t> key = {latent_query_._version(), w._version(), bias._version(), positions_._version(),
+                              reinterpret_cast<int64_t>(latent_query_.data_ptr()),
+                              reinterpret_cast<int64_t>(w.data_ptr()), static_cast<int64_t>(w.device().type())};
+  if (!cached_weights_.defined() || key != cache_key_) {
+    const auto q0 = q_seq.select(1, 0);  // (n, d): the same for every batch row
+    auto qp = F::linear(q0, w.slice(0, 0, d), bias.slice(0, 0, d)).view({n, heads, hd}).transpose(0, 1);
+    auto kp = F::linear(q0, w.slice(0, d, 2 * d), bias.slice(0, d, 2 * d)).view({n, heads, hd}).transpose(0, 1);
+    cached_weights_ = torch::softmax(torch::bmm(qp, kp.transpose(1, 2)) / std::sqrt(static_cast<double>(hd)), -1);
+    cache_key_ = std::move(key);
+  }
+  // V projection per batch row and head: (n, b, d) -> (b * heads, n, hd).
+  auto vp = F::linear(v_seq, w.slice(0, 2 * d, 3 * d), bias.slice(0, 2 * d, 3 * d))
+                .view({n, b * heads, hd})
+                .transpose(0, 1);
+  auto att = cached_weights_.unsqueeze(0).expand({b, heads, n, n}).reshape({b * heads, n, n});
+  auto o = torch::bmm(att, vp).transpose(0, 1).reshape({n, b, d});
+  return in_attn_->out_proj(o);
 }
 
 torch::Tensor QueryAwareAutoencoderImpl::decode(const torch::Tensor& latent, const torch::Tensor& output_query) {

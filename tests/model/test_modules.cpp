@@ -56,6 +56,36 @@ TEST_CASE("text adapter takes CLIP token features and the Perceiver-style attent
   CHECK_THROWS_AS(m->forward(random_ids(c, 1, 4), 8), Error);  // ids given to a CLIP model
 }
 
+TEST_CASE("inference reuses eq. 8's attention weights and follows parameter changes", "[model]") {
+  torch::manual_seed(4);
+  auto c = ModelConfig::tiny(ModelKind::Music2Dance);
+  c.qa.latent_codes = 12;
+  c.qa.heads = 4;
+  c.qa.dropout = 0.0;  // train mode then computes the same function through torch's attention
+  QueryAwareAutoencoder qa(c.qa);
+  auto adapted = torch::randn({3, c.qa.latent_codes, c.qa.dim});
+  torch::NoGradGuard no_grad;
+  auto reference = [&] {
+    qa->train();
+    auto r = qa->encode(adapted);
+    qa->eval();
+    return r;
+  };
+  qa->eval();
+  const auto first = qa->encode(adapted);  // fills the cache
+  CHECK(torch::allclose(first, reference(), 1e-5, 1e-5));
+  CHECK(torch::equal(qa->encode(adapted), first));  // from the cache
+  // One batch row gives that row's result.
+  CHECK(torch::allclose(qa->encode(adapted.slice(0, 1, 2)), first.slice(0, 1, 2), 1e-5, 1e-5));
+  // An in-place change of the latent query (an optimiser step, loading weights) is seen.
+  qa->named_parameters()["latent_query"].add_(0.5);
+  const auto changed = qa->encode(adapted);
+  CHECK_FALSE(torch::allclose(changed, first, 1e-3, 1e-3));
+  CHECK(torch::allclose(changed, reference(), 1e-5, 1e-5));
+  qa->named_parameters()["in_attn.in_proj_weight"].mul_(1.5);
+  CHECK(torch::allclose(qa->encode(adapted), reference(), 1e-5, 1e-5));
+}
+
 TEST_CASE("padding tokens do not change the text adapter's output", "[model]") {
   auto c = ModelConfig::tiny(ModelKind::Text2Motion);
   Text2Motion m(c);
