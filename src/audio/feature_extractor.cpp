@@ -101,6 +101,8 @@ FeatureExtractor::FeatureExtractor(int input_rate)
     const soxr_runtime_spec_t runtime = soxr_runtime_spec(1);
     src_ = soxr_create(double(input_rate), double(kAnalysisRate), 1, &err, &io, &quality, &runtime);
     if (err || !src_) throw Error(std::string("feature extractor: soxr: ") + (err ? err : "cannot create the resampler"));
+    // Output room for one block of kResampleBlock input samples, sized once.
+    resampled_.resize(size_t(kResampleBlock * double(kAnalysisRate) / input_rate) + 64);
   }
   hop_buf_.assign(kHop, 0.0f);
   frame_buf_.assign(kFrameSamples, 0.0f);
@@ -129,13 +131,11 @@ int FeatureExtractor::finish(std::vector<float>& out) {
 }
 
 int FeatureExtractor::resample(const float* samples, size_t count, std::vector<float>& out) {
-  const double ratio = double(kAnalysisRate) / input_rate_;
   int frames = 0;
   size_t done = 0;
-  // In blocks of 4096 input samples; with no input, until soxr has nothing more to give.
+  // In blocks of kResampleBlock input samples; with no input, until soxr has nothing more to give.
   for (int guard = 0; guard < 1 << 20; ++guard) {
-    const size_t chunk = std::min<size_t>(count - done, 4096);
-    resampled_.resize(size_t(4096 * ratio) + 64);
+    const size_t chunk = std::min<size_t>(count - done, kResampleBlock);
     size_t used = 0, made = 0;
     const soxr_error_t err = soxr_process(static_cast<soxr_t>(src_), samples ? samples + done : nullptr, chunk,
                                           &used, resampled_.data(), resampled_.size(), &made);

@@ -18,6 +18,7 @@ inline constexpr int kOnsetWindow = 1024;
 inline constexpr int kSpectrumWindow = 2048;  // MFCC and chroma
 inline constexpr int kMfccCount = 20;
 inline constexpr int kMfccFilters = 40;
+inline constexpr size_t kResampleBlock = 4096;  // input samples per resampler call
 
 class FeatureExtractor {
  public:

@@ -51,8 +51,9 @@ std::filesystem::path folder_of(const std::filesystem::path& cache) {
 
 std::string audio_for_table(const std::string& audio, const std::filesystem::path& cache) {
   if (audio.empty()) return audio;
-  const auto rel = std::filesystem::absolute(audio).lexically_normal().lexically_relative(folder_of(cache));
-  return rel.empty() ? std::filesystem::absolute(audio).lexically_normal().string() : rel.string();
+  const auto abs = std::filesystem::absolute(audio).lexically_normal();
+  const auto rel = abs.lexically_relative(folder_of(cache));  // empty when there is no relative path
+  return rel.empty() ? abs.string() : rel.string();
 }
 
 std::string audio_from_table(const std::string& stored, const std::filesystem::path& cache) {

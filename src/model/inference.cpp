@@ -16,7 +16,8 @@ namespace e2m::model {
 namespace {
 
 void check_exists(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) throw Error(path.string() + ": model file not found (make one with 'e2m train', see training/README.md)");
+  if (!std::filesystem::exists(path))
+    throw Error(path.string() + ": model file not found (make one with 'e2m train', see training/README.md)");
 }
 
 // Shared by the inference classes: runtime settings, threads, read the file, then set_model

@@ -117,7 +117,8 @@ class QueryAwareAutoencoderImpl : public torch::nn::Module {
   torch::nn::MultiheadAttention in_attn_{nullptr};
   // Eq. 8 with Q = K = the latent query: its attention weights (heads, codes, codes) depend on
   // parameters only, so inference computes them once. The key is the parameters' version
-  // counters (bumped by every in-place change: optimiser steps, loading) and storage.
+  // counters (bumped by every in-place change: optimiser steps, loading) and storage. Like the
+  // inference classes, a module serves one caller at a time.
   torch::Tensor paper_attention(const torch::Tensor& q_seq, const torch::Tensor& v_seq);
   torch::Tensor cached_weights_;
   std::vector<int64_t> cache_key_;
