@@ -6,6 +6,7 @@
 #include <random>
 
 #include "io/dataset_cache.h"
+#include "io/json_util.h"
 #include "motion/error.h"
 #include "motion/rotation.h"
 #include "test_support.h"
@@ -59,10 +60,6 @@ fs::path cache_dir() {
   return dir.path;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 void spit(const fs::path& p, const std::string& s) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
@@ -117,7 +114,7 @@ TEST_CASE("dataset cache write then read gives the same clips, labels and splits
   // Values already in float32 survive exactly: a second round trip writes the same bytes.
   const auto path2 = dir / "ds2.e2md";
   io::write_dataset(back, path2);
-  CHECK(slurp(path) == slurp(path2));
+  CHECK(io::read_bytes(path) == io::read_bytes(path2));
 
   std::string name;
   const auto index = io::read_dataset_index(path, &name);
@@ -140,7 +137,7 @@ TEST_CASE("dataset cache audio paths follow the cache when both are moved", "[da
   ds.clips[0].meta.audio = (root / "data" / "music" / "song.wav").string();
   io::write_dataset(ds, root / "caches" / "ds.e2md");
   // The table holds the path relative to the cache's folder, not this machine's absolute path.
-  const std::string bytes = slurp(root / "caches" / "ds.e2md");
+  const std::string bytes = io::read_bytes(root / "caches" / "ds.e2md");
   CHECK(bytes.find("../data/music/song.wav") != std::string::npos);
   CHECK(bytes.find(root.string()) == std::string::npos);
   std::filesystem::rename(root, cache_dir() / "moved");
@@ -170,7 +167,7 @@ TEST_CASE("dataset cache reader names the file and the problem", "[dataset_cache
   const auto dir = cache_dir();
   const auto good = dir / "good.e2md";
   io::write_dataset(sample_dataset(), good);
-  const std::string bytes = slurp(good);
+  const std::string bytes = io::read_bytes(good);
   const auto bad = dir / "bad.e2md";
 
   SECTION("wrong magic") {

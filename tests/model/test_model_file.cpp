@@ -17,11 +17,6 @@ using namespace e2m::model;
 
 namespace {
 
-std::string read_bytes(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -103,7 +98,7 @@ TEST_CASE("bad model files give one clear error each", "[model][file]") {
   Text2Motion m(c);
   const auto good = dir / "good.e2mm";
   save_model(good, meta_for(c), *m);
-  const std::string bytes = read_bytes(good);
+  const std::string bytes = test::read_file(good);
 
   CHECK_THROWS_WITH(load_text2motion(dir / "absent.e2mm"), Catch::Contains("absent.e2mm") && Catch::Contains("cannot open"));
 

@@ -61,8 +61,7 @@ Errors position_errors(const std::vector<Pose>& a, const std::vector<Pose>& b) {
 
 // Minimal reader for little-endian float32 C-order .npy files (what HumanML3D ships).
 std::vector<float> read_npy_f4(const std::filesystem::path& path, std::vector<size_t>& shape) {
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  const std::string bytes = e2m::test::read_file(path);
   REQUIRE(bytes.size() > 10);
   REQUIRE(bytes.compare(0, 6, "\x93NUMPY") == 0);
   size_t hl = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
