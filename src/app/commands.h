@@ -22,5 +22,6 @@ int cmd_bench(int argc, char** argv);
 int cmd_train(int argc, char** argv);
 int cmd_text(int argc, char** argv);
 int cmd_dance(int argc, char** argv);
+int cmd_beats(int argc, char** argv);
 
 }  // namespace e2m::app

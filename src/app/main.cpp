@@ -18,6 +18,7 @@ const std::vector<Command> kCommands = {
     {"export", "list a dataset cache or export one of its clips as BVH", e2m::app::cmd_export},
     {"render", "draw frames of a BVH file or cached clip to a PNG", e2m::app::cmd_render},
     {"features", "audio features at 30 fps (.npy) of a file, the demo track or a device", e2m::app::cmd_features},
+    {"beats", "beat times and tempo of an audio file (--eval: the clock against real dances)", e2m::app::cmd_beats},
     {"train", "train a vae, text2motion or music2dance model from dataset caches", e2m::app::cmd_train},
     {"dance", "dance BVH from an audio file or the demo track with a music2dance model", e2m::app::cmd_dance},
     {"text", "motion BVH from a sentence with a text2motion model", e2m::app::cmd_text},

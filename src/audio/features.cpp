@@ -20,12 +20,19 @@ const std::array<std::string_view, kAudioFeatureDim>& feature_names() {
 
 FeatureFrames extract_features_file(const std::filesystem::path& audio, double start_s, double duration_s) {
   const MonoAudio in = read_audio_file(audio, start_s, duration_s);
-  FeatureExtractor fx(in.sample_rate);
+  return extract_features(in.samples, in.sample_rate);
+}
+
+FeatureFrames extract_features(const std::vector<float>& mono, int sample_rate,
+                               std::vector<double>* beat_times) {
+  FeatureExtractor fx(sample_rate);
+  fx.record_beats(beat_times != nullptr);
   FeatureFrames out;
-  out.data.reserve(size_t(double(in.samples.size()) / in.sample_rate * kFeatureFps + 2) * kAudioFeatureDim);
-  fx.push(in.samples.data(), in.samples.size(), out.data);
+  out.data.reserve(size_t(double(mono.size()) / sample_rate * kFeatureFps + 2) * kAudioFeatureDim);
+  fx.push(mono.data(), mono.size(), out.data);
   fx.finish(out.data);
   out.frames = int(out.data.size() / kAudioFeatureDim);
+  if (beat_times) *beat_times = fx.beat_times();
   return out;
 }
 

@@ -34,4 +34,9 @@ struct FeatureFrames {
 FeatureFrames extract_features_file(const std::filesystem::path& audio, double start_s = 0,
                                     double duration_s = -1);
 
+// The same pass over samples in memory (any rate). beat_times, when given, receives the clock's exact
+// beat times in seconds from the first sample (the beat column only says which frame a beat fell in).
+FeatureFrames extract_features(const std::vector<float>& mono, int sample_rate,
+                               std::vector<double>* beat_times = nullptr);
+
 }  // namespace e2m::audio
