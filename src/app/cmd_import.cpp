@@ -1,4 +1,5 @@
-// `e2m import`: turn a published dataset folder into a dataset cache (.e2md) that training reads.
+// `e2m import`: turn a published dataset folder (or one BVH file) into a dataset cache (.e2md)
+// that training reads.
 #include <unistd.h>
 
 #include <chrono>
@@ -39,6 +40,20 @@ class ProgressBar {
   int last_decile_ = -1;
 };
 
+// --explain: each distinct joint mapping once, with the files that used it.
+void print_rigs(const std::vector<io::RigUse>& rigs) {
+  constexpr size_t kFilesShown = 4;
+  for (size_t i = 0; i < rigs.size(); ++i) {
+    const auto& r = rigs[i];
+    std::string files;
+    for (size_t k = 0; k < r.files.size() && k < kFilesShown; ++k) files += (k ? ", " : "") + r.files[k];
+    if (r.files.size() > kFilesShown)
+      files += ", ... " + std::to_string(r.files.size() - kFilesShown) + " more";
+    std::printf("\nrig %zu of %zu, %zu file(s): %s\n%s", i + 1, rigs.size(), r.files.size(), files.c_str(),
+                r.mapping.c_str());
+  }
+}
+
 std::string group_of(const motion::ClipMeta& m) {
   if (!m.genre.empty()) return m.genre;
   if (m.dataset == "bandai") return m.name.substr(0, m.name.find('_'));
@@ -54,19 +69,22 @@ int cmd_import(int argc, char** argv) {
       "audio reference and a deterministic train/validation split.\n\n"
       "  e2m import bandai ../shared/data/bandai -o bandai.e2md\n"
       "  e2m import ../shared/data/tang-dance -o tang.e2md        (kind detected)\n"
-      "kinds: bandai | tang | humanml3d | aist | bvh   (aist: run training/aist_pkl_to_npy.py first)\n");
-  options.positional_help("[kind] <folder>");
+      "  e2m import --explain walk.bvh           (one BVH of any humanoid rig; prints the joint mapping)\n"
+      "kinds: bandai | tang | humanml3d | aist | bvh   (aist: run training/aist_pkl_to_npy.py first)\n"
+      "bvh: a folder or one file of any humanoid rig, recognised by joint names (Mixamo, CMU, Bandai,\n"
+      "SMPL, VRM, Rigify, ...) or else by the hierarchy's shape; --name-map overrides both.\n");
+  options.positional_help("[kind] <folder|file.bvh>");
   options.add_options()("o,output", "output cache file (default <kind>.e2md)", cxxopts::value<std::string>())(
-      "name-map", "bvh: joint name map file (default: detect from the joint names)",
-      cxxopts::value<std::string>())("labels",
-                                     "bvh: labels file (default labels.csv or labels.json in the folder)",
-                                     cxxopts::value<std::string>())(
-      "validation-percent", "share of clips put in validation by the name hash",
-      cxxopts::value<int>()->default_value("10"))("limit", "import only the first N items (quick checks)",
-                                                  cxxopts::value<int>()->default_value("0"))(
+      "name-map", "bvh: joint name map file (default: recognise the rig from names or topology)",
+      cxxopts::value<std::string>())("explain", "bvh: print the joint mapping chosen for each rig")(
+      "labels", "bvh: labels file (default labels.csv or labels.json in the folder)",
+      cxxopts::value<std::string>())("validation-percent",
+                                     "share of clips put in validation by the name hash",
+                                     cxxopts::value<int>()->default_value("10"))(
+      "limit", "import only the first N items (quick checks)", cxxopts::value<int>()->default_value("0"))(
       "captions", "captions generated per clip for label-only datasets",
       cxxopts::value<int>()->default_value("12"))("h,help", "show this help")(
-      "args", "kind and folder", cxxopts::value<std::vector<std::string>>());
+      "args", "kind and folder (or .bvh file)", cxxopts::value<std::vector<std::string>>());
   options.parse_positional({"args"});
   auto args = options.parse(argc, argv);
   if (args.count("help")) {
@@ -80,6 +98,7 @@ int cmd_import(int argc, char** argv) {
     return 2;
   }
   const std::filesystem::path folder = pos.back();
+  if (!std::filesystem::exists(folder)) throw Error(folder.string() + ": no such file or folder");
   std::string kind = pos.size() == 2 ? pos[0] : io::detect_dataset_kind(folder);
   if (kind.empty())
     throw Error(folder.string() +
@@ -104,6 +123,7 @@ int cmd_import(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (!res.dataset.clips.empty()) io::write_dataset(res.dataset, out);
+  if (args.count("explain")) print_rigs(res.rigs);
 
   struct Tally {
     int clips = 0;

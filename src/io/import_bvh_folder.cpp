@@ -1,6 +1,8 @@
-// Generic BVH folder importer: any rig (joint names detected or given by a name map file), labels
-// and captions from labels.csv or labels.json beside the files.
+// Generic BVH importer, a folder or one file: any humanoid rig (recognised by io/rig_names.h or
+// given by a name map file), labels and captions from labels.csv or labels.json beside the files
+// (for a single file without one, the content label comes from the file name).
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -9,9 +11,10 @@
 #include "io/captions.h"
 #include "io/importers.h"
 #include "io/json_util.h"
+#include "io/retarget_bvh.h"
+#include "io/rig_names.h"
 #include "motion/error.h"
 #include "motion/skeleton.h"
-#include "io/retarget_bvh.h"
 
 namespace e2m::io {
 
@@ -133,11 +136,51 @@ bool is_canonical(const Bvh& bvh) {
   return true;
 }
 
+// A content label from a file name: lowercase words joined by '-', take numbers dropped
+// ("Walk_Happy_01" -> "walk-happy").
+std::string content_from_file_name(const std::string& stem) {
+  std::string out, word;
+  auto flush = [&] {
+    const bool number = !word.empty() && std::all_of(word.begin(), word.end(),
+                                                     [](unsigned char c) { return std::isdigit(c); });
+    if (!word.empty() && !number) out += (out.empty() ? "" : "-") + word;
+    word.clear();
+  };
+  for (char c : stem) {
+    if (c == '_' || c == '-' || c == ' ' || c == '.')
+      flush();
+    else
+      word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  flush();
+  return out;
+}
+
+struct Converted {
+  motion::Clip clip;
+  std::string mapping;  // explain_mapping text
+};
+
+// One file onto the canonical skeleton: e2m's own exports exactly, else by the given name map or
+// the recognised rig.
+Converted convert(const Bvh& bvh, const NameMap* given) {
+  if (!given && is_canonical(bvh))
+    return {bvh_to_clip(bvh), "canonical joint names and rest pose (an e2m export): converted exactly\n"};
+  const RigMapping rig = given ? apply_name_map(bvh, *given) : map_rig(bvh);
+  return {retarget_bvh(bvh, rig), explain_mapping(bvh, rig)};
+}
+
+std::map<std::string, Label> read_labels(const fs::path& path) {
+  return path.extension() == ".json" ? read_labels_json(path) : read_labels_csv(path);
+}
+
 }  // namespace
 
-ImportResult import_bvh_folder(const fs::path& folder, const ImportOptions& opt) {
+ImportResult import_bvh_folder(const fs::path& input, const ImportOptions& opt) {
   ImportResult res;
   res.dataset.name = "bvh";
+  const bool single = fs::is_regular_file(input);
+  const fs::path folder = single ? (input.has_parent_path() ? input.parent_path() : fs::path(".")) : input;
   fs::path labels_path = opt.labels;
   if (labels_path.empty()) {
     if (fs::exists(folder / "labels.csv"))
@@ -146,29 +189,32 @@ ImportResult import_bvh_folder(const fs::path& folder, const ImportOptions& opt)
       labels_path = folder / "labels.json";
   }
   std::map<std::string, Label> labels;
-  if (labels_path.empty())
+  if (!labels_path.empty())
+    labels = read_labels(labels_path);
+  else if (!single)
     res.warnings.push_back(folder.string() + ": no labels.csv or labels.json; clips have no labels");
-  else if (labels_path.extension() == ".json")
-    labels = read_labels_json(labels_path);
-  else
-    labels = read_labels_csv(labels_path);
 
   NameMap given;
   const bool have_map = !opt.name_map.empty();
   if (have_map) given = load_name_map(opt.name_map);
 
   std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(folder))
-    if (e.is_regular_file() && e.path().extension() == ".bvh") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  if (files.empty()) throw Error(folder.string() + ": no .bvh files");
+  if (single) {
+    files.push_back(input);
+  } else {
+    for (const auto& e : fs::recursive_directory_iterator(folder))
+      if (e.is_regular_file() && e.path().extension() == ".bvh") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    if (files.empty()) throw Error(folder.string() + ": no .bvh files");
+  }
   std::map<std::string, bool> used;
   for (const auto& [k, v] : labels) used[k] = false;
   if (opt.max_items > 0 && static_cast<int>(files.size()) > opt.max_items) files.resize(opt.max_items);
+  std::map<std::string, size_t> rig_index;  // mapping text -> res.rigs
 
   for (size_t i = 0; i < files.size(); ++i) {
     const auto& f = files[i];
-    const std::string rel = fs::relative(f, folder).generic_string();
+    const std::string rel = single ? f.filename().string() : fs::relative(f, folder).generic_string();
     if (opt.progress) opt.progress(static_cast<int>(i), static_cast<int>(files.size()), rel);
     try {
       Label l;
@@ -178,15 +224,15 @@ ImportResult import_bvh_folder(const fs::path& folder, const ImportOptions& opt)
       if (it != labels.end()) {
         l = it->second;
         used[it->first] = true;
+      } else if (single) {
+        l.content = content_from_file_name(f.stem().string());
       } else if (!labels.empty()) {
         res.warnings.push_back(rel + ": not in the labels file; imported without labels");
       }
       const Bvh bvh = read_bvh(f);
-      // Files already on the canonical skeleton (e2m's own exports) convert exactly.
-      motion::Clip clip = !have_map && is_canonical(bvh)
-                              ? bvh_to_clip(bvh)
-                              : retarget_bvh(bvh, have_map ? given : detect_name_map(bvh));
-      std::string name = rel.substr(0, rel.size() - 4);
+      Converted conv = convert(bvh, have_map ? &given : nullptr);
+      motion::Clip& clip = conv.clip;
+      std::string name = rel.substr(0, rel.size() - f.extension().string().size());
       std::replace(name.begin(), name.end(), '/', '_');
       clip.meta.name = name;
       clip.meta.dataset = "bvh";
@@ -203,11 +249,14 @@ ImportResult import_bvh_folder(const fs::path& folder, const ImportOptions& opt)
       finish_clip(clip);
       res.dataset.split.push_back(split_for(name, opt.validation_percent));
       res.dataset.clips.push_back(std::move(clip));
+      auto [r, fresh] = rig_index.emplace(conv.mapping, res.rigs.size());
+      if (fresh) res.rigs.push_back({conv.mapping, {}});
+      res.rigs[r->second].files.push_back(rel);
     } catch (const Error& e) {
       res.rejected.push_back({f.string(), e.what()});
     }
   }
-  if (opt.max_items <= 0)
+  if (opt.max_items <= 0 && !single)
     for (const auto& [file, u] : used)
       if (!u)
         res.rejected.push_back({(folder / file).string(),

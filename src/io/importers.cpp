@@ -1,6 +1,7 @@
 // What every importer shares: the final 30 fps / floor step, dataset kind detection and dispatch.
 #include "io/importers.h"
 
+#include <cctype>
 #include <cmath>
 
 #include "motion/error.h"
@@ -35,7 +36,18 @@ void finish_clip(motion::Clip& clip) {
   motion::place_on_floor(clip);
 }
 
+namespace {
+
+bool is_bvh_file(const fs::path& path) {
+  std::string ext = path.extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".bvh" && fs::is_regular_file(path);
+}
+
+}  // namespace
+
 std::string detect_dataset_kind(const fs::path& folder) {
+  if (is_bvh_file(folder)) return "bvh";
   if (!fs::is_directory(folder)) return "";
   bool bvh = false, npy = false;
   for (const auto& e : fs::directory_iterator(folder)) {
@@ -59,7 +71,10 @@ std::string detect_dataset_kind(const fs::path& folder) {
 }
 
 ImportResult import_dataset(const std::string& kind, const fs::path& folder, const ImportOptions& opt) {
-  if (!fs::is_directory(folder)) throw Error(folder.string() + ": not a folder");
+  if (!fs::exists(folder)) throw Error(folder.string() + ": no such file or folder");
+  if (kind == "bvh" && is_bvh_file(folder)) return import_bvh_folder(folder, opt);
+  if (!fs::is_directory(folder))
+    throw Error(folder.string() + ": not a folder" + (kind == "bvh" ? " or a .bvh file" : ""));
   if (kind == "bandai") return import_bandai(folder, opt);
   if (kind == "tang") return import_tang(folder, opt);
   if (kind == "humanml3d" || kind == "kit") return import_humanml3d(folder, opt);

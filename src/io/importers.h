@@ -28,10 +28,17 @@ struct Rejected {
   std::string reason;
 };
 
+// BVH imports: one joint mapping (explain_mapping text, io/rig_names.h) and the files that used it.
+struct RigUse {
+  std::string mapping;
+  std::vector<std::string> files;  // relative to the imported folder
+};
+
 struct ImportResult {
   Dataset dataset;
   std::vector<Rejected> rejected;
   std::vector<std::string> warnings;  // imported, but something was odd
+  std::vector<RigUse> rigs;           // BVH imports: each distinct mapping, in order of first use
 };
 
 // Bandai Namco Research Motiondataset: `folder` is a dataset-N folder or a parent holding several
@@ -50,13 +57,19 @@ ImportResult import_humanml3d(const std::filesystem::path& folder, const ImportO
 // axis-angle values + root translation in metres, 60 fps.
 ImportResult import_aist(const std::filesystem::path& folder, const ImportOptions& opt = {});
 
-// Any folder of BVH files with a labels file (labels.csv: file,content,style,caption|caption...;
-// or labels.json: {"file.bvh": {"content": ..., "style": ..., "captions": [...]}}).
-ImportResult import_bvh_folder(const std::filesystem::path& folder, const ImportOptions& opt = {});
+// Any folder of BVH files, or one .bvh file, of any humanoid rigs (mixed rigs are fine; each file
+// is recognised on its own, see io/rig_names.h, unless opt.name_map is given), with a labels file
+// (labels.csv: file,content,style,caption|caption...; or labels.json: {"file.bvh": {"content":
+// ..., "style": ..., "captions": [...]}}). A single file needs none: without an entry in a labels
+// file beside it, its content label comes from the file name ("Walk_Happy_01.bvh" -> "walk-happy").
+// A file that is no humanoid is rejected with the reason.
+ImportResult import_bvh_folder(const std::filesystem::path& path, const ImportOptions& opt = {});
 
-// "bandai", "tang", "humanml3d", "aist" or "bvh" from the folder's contents; "" when unknown.
-std::string detect_dataset_kind(const std::filesystem::path& folder);
-ImportResult import_dataset(const std::string& kind, const std::filesystem::path& folder,
+// "bandai", "tang", "humanml3d", "aist" or "bvh" from the folder's contents ("bvh" for a single
+// .bvh file); "" when unknown.
+std::string detect_dataset_kind(const std::filesystem::path& path);
+// `path` is a folder, or for kind "bvh" a folder or a .bvh file.
+ImportResult import_dataset(const std::string& kind, const std::filesystem::path& path,
                             const ImportOptions& opt = {});
 
 // Shared last step: resample to 30 fps, put the feet on the floor. Throws e2m::Error if the clip

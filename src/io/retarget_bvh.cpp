@@ -198,10 +198,19 @@ NameMap detect_name_map(const Bvh& bvh) {
       best = std::move(map);
     }
   }
-  if (best_cover < 0)
-    throw Error("BVH joint names match no built-in rig (" + report.substr(2) +
-                "); write a name map file (one 'source_name canonical_name' per line)");
-  return best;
+  if (best_cover >= 0) return best;
+  RigMapping rig;
+  try {
+    rig = map_rig_by_names(bvh);
+  } catch (const Error& e) {
+    throw Error("BVH joint names match no built-in rig (" + report.substr(2) + ") and no name pattern (" +
+                e.what() + "); write a name map file (one 'source_name canonical_name' per line)");
+  }
+  NameMap found;
+  found.rig = "names";
+  for (int j = 0; j < kNumJoints; ++j)
+    if (rig.source[j] >= 0) found.entries.emplace_back(bvh.joints[rig.source[j]].name, j);
+  return found;
 }
 
 NameMap load_name_map(const std::filesystem::path& file) {
@@ -233,10 +242,33 @@ NameMap load_name_map(const std::filesystem::path& file) {
   return map;
 }
 
-motion::Clip retarget_bvh(const Bvh& bvh, const NameMap& map, const RetargetOptions& opt, RetargetInfo* info) {
-  const std::string where = "retarget_bvh(" + map.rig + ")";
-  if (bvh.joints.empty()) throw Error(where + ": BVH has no joints");
+RigMapping apply_name_map(const Bvh& bvh, const NameMap& map) {
   auto src = resolve(bvh, map);
+  auto missing = missing_required(src);
+  if (!missing.empty())
+    throw Error("name map '" + map.rig + "': BVH lacks joints mapped to " + joint_list(missing));
+  RigMapping rig;
+  rig.method = "name map " + map.rig;
+  for (int j = 0; j < kNumJoints; ++j) {
+    rig.source[j] = src[j];
+    rig.by[j] = src[j] >= 0 ? MappedBy::kNameMap : MappedBy::kNone;
+  }
+  return rig;
+}
+
+motion::Clip retarget_bvh(const Bvh& bvh, const NameMap& map, const RetargetOptions& opt, RetargetInfo* info) {
+  if (bvh.joints.empty()) throw Error("retarget_bvh(" + map.rig + "): BVH has no joints");
+  return retarget_bvh(bvh, apply_name_map(bvh, map), opt, info);
+}
+
+motion::Clip retarget_bvh(const Bvh& bvh, const RigMapping& rig, const RetargetOptions& opt,
+                          RetargetInfo* info) {
+  const std::string where = "retarget_bvh(" + rig.method + ")";
+  if (bvh.joints.empty()) throw Error(where + ": BVH has no joints");
+  std::array<int, kNumJoints> src = rig.source;
+  for (int s : src)
+    if (s >= static_cast<int>(bvh.joints.size()))
+      throw Error(where + ": joint mapping does not fit this BVH");
   auto missing = missing_required(src);
   if (!missing.empty()) throw Error(where + ": BVH lacks joints mapped to " + joint_list(missing));
   // Each mapped joint must hang below the joint its nearest mapped canonical ancestor maps to.
@@ -423,6 +455,16 @@ motion::Clip retarget_bvh(const Bvh& bvh, const NameMap& map, const RetargetOpti
         theirs = axes * sj.end_site;
       else if (children == 1)
         theirs = rest_vec(src[j], only_child);
+      // A leaf whose canonical child is unmapped (an ankle without toes): its End Site may be
+      // that child's bone (the foot, pointing forwards) or continue its own (straight down).
+      // Take whichever of our two directions lies nearer.
+      const int child = main_child(j);
+      if (child >= 0 && m::norm(theirs) > 1e-9) {
+        const Vec3 t = m::normalized(theirs);
+        const Vec3 own = m::rotate(parent_corr, m::normalized(ours));
+        const Vec3 next = m::rotate(parent_corr, m::normalized(m::rest_offset(child)));
+        if (m::dot(next, t) > m::dot(own, t)) ours = m::rest_offset(child);
+      }
     }
     if (m::norm(theirs) < 1e-9 || m::norm(ours) < 1e-9) {
       corr[j] = parent_corr;

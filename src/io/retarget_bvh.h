@@ -1,5 +1,5 @@
-// Retargeting humanoid BVH files onto the canonical skeleton by joint names (built-in maps for
-// Bandai Namco, CMU and Mixamo rigs, or a user file), aware of each source's rest pose.
+// Retargeting humanoid BVH files onto the canonical skeleton: a joint mapping (recognised by
+// io/rig_names.h, or from a built-in or user name map), aware of each source's rest pose.
 #pragma once
 #include <filesystem>
 #include <string>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "io/bvh.h"
+#include "io/rig_names.h"
 #include "motion/clip.h"
 
 namespace e2m::io {
@@ -23,12 +24,18 @@ struct NameMap {
 // "bandai", "cmu", "mixamo"; throws e2m::Error for unknown rigs.
 NameMap builtin_name_map(std::string_view rig);
 std::vector<std::string> builtin_rigs();
-// Picks the built-in map that matches most canonical joints; throws if none covers the required
-// joints (pelvis, hips, knees, ankles, shoulders, elbows, wrists and one spine/neck/head joint).
+// Picks the built-in map that matches most canonical joints; when none covers the required joints
+// (pelvis, hips, knees, ankles, shoulders, elbows, wrists and one spine/neck/head joint), the
+// name patterns of map_rig_by_names (rig "names", entries by the file's own joint names). Throws
+// when neither works. Importers use map_rig, which falls back on topology too.
 NameMap detect_name_map(const Bvh& bvh);
 // Text file, one "source_name canonical_name" per line, '#' starts a comment; errors name file:line.
 // The rig name is the file's stem.
 NameMap load_name_map(const std::filesystem::path& file);
+
+// A name map resolved against a file (method "name map <rig>"); throws e2m::Error naming the
+// required canonical joints it leaves unmapped.
+RigMapping apply_name_map(const Bvh& bvh, const NameMap& map);
 
 struct RetargetOptions {
   double scale = 0;  // metres per file unit; 0 = detect (cm if hips height > 10 units, else m)
@@ -50,6 +57,11 @@ struct RetargetInfo {
 // the floor (motion::place_on_floor). World bone directions follow the source's at every frame:
 // R_canonical_world(j) = A R_source_world(j) A^T C_j, where A converts axes and C_j maps our rest
 // bone directions onto the source's rest bone directions.
+// Throws e2m::Error when a required joint is unmapped or a mapped joint is not below the source
+// of its nearest mapped canonical ancestor.
+motion::Clip retarget_bvh(const Bvh& bvh, const RigMapping& rig, const RetargetOptions& opt = {},
+                          RetargetInfo* info = nullptr);
+// apply_name_map, then the above.
 motion::Clip retarget_bvh(const Bvh& bvh, const NameMap& map, const RetargetOptions& opt = {},
                           RetargetInfo* info = nullptr);
 

@@ -280,7 +280,16 @@ TEST_CASE("retarget_bvh rejects maps that lack required joints", "[retarget]") {
   io::NameMap map = canonical_names();
   map.entries.erase(map.entries.begin() + kLeftKnee);
   CHECK_THROWS_WITH(io::retarget_bvh(bvh, map), Catch::Contains("left_knee"));
-  CHECK_THROWS_AS(io::detect_name_map(bvh), Error);
+  // No built-in table has our snake_case names, but the name patterns read them.
+  io::NameMap detected = io::detect_name_map(bvh);
+  CHECK(detected.rig == "names");
+  io::RetargetInfo info;
+  io::retarget_bvh(bvh, detected, {}, &info);
+  for (int j = 0; j < kNumJoints; ++j)
+    if (info.source_joint[j] >= 0) CHECK(bvh.joints[info.source_joint[j]].name == joint_name(j));
+  // Names that say nothing match neither: detect_name_map does not fall back on topology.
+  for (size_t j = 0; j < bvh.joints.size(); ++j) bvh.joints[j].name = "joint" + std::to_string(j);
+  CHECK_THROWS_WITH(io::detect_name_map(bvh), Catch::Contains("no name pattern"));
 }
 
 TEST_CASE("Bandai clips retarget with their end-effector paths and bone directions", "[retarget][data]") {
