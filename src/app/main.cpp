@@ -22,6 +22,7 @@ const std::vector<Command> kCommands = {
     {"train", "train a vae, text2motion or music2dance model from dataset caches", e2m::app::cmd_train},
     {"dance", "dance BVH from an audio file or the demo track with a music2dance model", e2m::app::cmd_dance},
     {"text", "motion BVH from a sentence with a text2motion model", e2m::app::cmd_text},
+    {"live", "dance to live audio and stream it to VMC avatars and VJ OSC, with typed/OSC cues", e2m::app::cmd_live},
     {"devices", "list audio devices (PortAudio)", e2m::app::cmd_devices},
     {"bench", "speed and latency figures (--json)", e2m::app::cmd_bench},
 };

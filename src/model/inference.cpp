@@ -49,7 +49,9 @@ std::vector<float> rest_features(int frames) { return motion::encode_features(mo
 
 // ---- TextToMotion ----
 
-void TextToMotion::load(const std::filesystem::path& path, int threads) { load_into(*this, path, threads, load_text2motion); }
+void TextToMotion::load(const std::filesystem::path& path, int threads) {
+  load_into(*this, path, threads, load_text2motion);
+}
 
 void TextToMotion::set_model(Text2Motion model, ModelMeta meta) {
   model_ = std::move(model);
@@ -99,8 +101,9 @@ motion::Clip TextToMotion::generate(const TextInput& input, int frames, uint64_t
 
 motion::Clip TextToMotion::generate(const std::string& text, int frames, uint64_t seed) {
   if (!frontend_)
-    throw Error("text2motion: this model has no text tokenizer (no vocabulary in the file, or a CLIP "
-                "model whose encoder was not given)");
+    throw Error(
+        "text2motion: this model has no text tokenizer (no vocabulary in the file, or a CLIP "
+        "model whose encoder was not given)");
   motion::Clip clip = generate(frontend_(text), frames, seed);
   clip.meta.captions = {text};
   clip.meta.name = "text2motion";
@@ -111,7 +114,9 @@ int64_t TextToMotion::parameter_count() const { return model_ ? model::parameter
 
 // ---- MusicToDance ----
 
-void MusicToDance::load(const std::filesystem::path& path, int threads) { load_into(*this, path, threads, load_music2dance); }
+void MusicToDance::load(const std::filesystem::path& path, int threads) {
+  load_into(*this, path, threads, load_music2dance);
+}
 
 void MusicToDance::set_model(Music2Dance model, ModelMeta meta) {
   model_ = std::move(model);
@@ -131,7 +136,8 @@ void MusicToDance::reset(const std::string& genre, const motion::Clip* initial) 
   if (!model_) throw Error("music2dance: no model loaded");
   genre_ = model_->genre_onehot(genre);
   const int m = motion_window();
-  std::vector<float> init = initial && initial->frames() > 0 ? motion::encode_features(*initial) : rest_features(m);
+  std::vector<float> init =
+      initial && initial->frames() > 0 ? motion::encode_features(*initial) : rest_features(m);
   const int n = static_cast<int>(init.size() / kMotionDim);
   history_.assign(static_cast<size_t>(m) * kMotionDim, 0.0f);
   for (int r = 0; r < m; ++r) {
@@ -149,6 +155,24 @@ void MusicToDance::next_chunk(const float* audio_feats, const float* prev_motion
   auto y = model_->forward(meta_.audio_norm.normalize(a), genre_, meta_.motion_norm.normalize(p));
   auto raw = meta_.motion_norm.denormalize(y).contiguous();
   std::memcpy(out, raw.data_ptr<float>(), sizeof(float) * chunk_frames() * kMotionDim);
+}
+
+void MusicToDance::next_chunk(std::span<const float> audio_feats, std::span<const float> prev_motion,
+                              std::span<float> out) {
+  auto check = [](const char* what, size_t got, size_t want) {
+    if (got != want)
+      throw Error(std::string("music2dance: ") + what + " holds " + std::to_string(got) +
+                  " values, expected " + std::to_string(want));
+  };
+  check("audio window", audio_feats.size(), static_cast<size_t>(audio_window()) * kAudioDim);
+  check("motion history", prev_motion.size(), static_cast<size_t>(motion_window()) * kMotionDim);
+  check("output chunk", out.size(), static_cast<size_t>(chunk_frames()) * kMotionDim);
+  next_chunk(audio_feats.data(), prev_motion.data(), out.data());
+}
+
+void MusicToDance::set_genre(const std::string& genre) {
+  if (!model_) throw Error("music2dance: no model loaded");
+  genre_ = model_->genre_onehot(genre);
 }
 
 std::vector<float> MusicToDance::next_chunk(const float* audio_feats, const float* prev_motion) {
@@ -179,8 +203,8 @@ std::vector<float> MusicToDance::dance_features(const audio::FeatureFrames& feat
   if (!model_) throw Error("music2dance: no model loaded");
   if (feats.frames <= 0) return {};
   if (static_cast<int64_t>(feats.data.size()) != static_cast<int64_t>(feats.frames) * kAudioDim)
-    throw Error("music2dance: feature frames hold " + std::to_string(feats.data.size()) + " values, expected " +
-                std::to_string(feats.frames) + " x 39");
+    throw Error("music2dance: feature frames hold " + std::to_string(feats.data.size()) +
+                " values, expected " + std::to_string(feats.frames) + " x 39");
   reset(genre, initial);
   const int c = chunk_frames(), w = audio_window(), n = feats.frames;
   const int chunks = (n + c - 1) / c;
@@ -203,7 +227,8 @@ std::vector<float> MusicToDance::dance_features(const audio::FeatureFrames& feat
     auto encoded = model_->encode_audio(meta_.audio_norm.normalize(windows), genre_.expand({chunks, -1}));
     for (int k = 0; k < chunks; ++k) {
       auto p = torch::from_blob(history_.data(), {1, motion_window(), kMotionDim}, torch::kFloat);
-      auto y = model_->decoder(model_->decode_chunk(encoded.slice(0, k, k + 1), meta_.motion_norm.normalize(p)));
+      auto y =
+          model_->decoder(model_->decode_chunk(encoded.slice(0, k, k + 1), meta_.motion_norm.normalize(p)));
       auto raw = meta_.motion_norm.denormalize(y).contiguous();
       float* dst = &out[static_cast<size_t>(k) * c * kMotionDim];
       std::memcpy(dst, raw.data_ptr<float>(), sizeof(float) * c * kMotionDim);

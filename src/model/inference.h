@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,12 @@ class MusicToDance {
   std::vector<float> next_chunk(const float* audio_feats, const float* prev_motion);
   // Same, writing into out (chunk_frames x 269).
   void next_chunk(const float* audio_feats, const float* prev_motion, float* out);
+  // The live engine's call: sized spans, checked in one place (e2m::Error naming the argument and the
+  // size expected), so a caller's wrong buffer is an error, not an out-of-bounds read.
+  void next_chunk(std::span<const float> audio_feats, std::span<const float> prev_motion,
+                  std::span<float> out);
+  // Change the genre mid-show without touching the motion history (the dance goes on).
+  void set_genre(const std::string& genre);
   // Same, with the model's own output as previous motion (internal fixed-size history).
   std::vector<float> next_chunk(const float* audio_feats);
 
@@ -99,7 +106,7 @@ class MusicToDance {
   void warm_up();
   Music2Dance model_{nullptr};
   ModelMeta meta_;
-  torch::Tensor genre_;    // (1, genres)
+  torch::Tensor genre_;         // (1, genres)
   std::vector<float> history_;  // motion_window x 269 raw rows
 };
 

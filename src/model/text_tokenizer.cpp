@@ -42,12 +42,15 @@ void TextTokenizer::index() {
   ids_.clear();
   ranks_.clear();
   for (size_t k = 0; k < symbols_.size(); ++k) ids_[symbols_[k]] = kTextFirstSymbol + static_cast<int64_t>(k);
-  for (size_t r = 0; r < merges_.size(); ++r) ranks_[pair_key(merges_[r].first, merges_[r].second)] = static_cast<int>(r);
+  for (size_t r = 0; r < merges_.size(); ++r)
+    ranks_[pair_key(merges_[r].first, merges_[r].second)] = static_cast<int>(r);
 }
 
-TextTokenizer TextTokenizer::train(const std::vector<std::string>& captions, int max_vocab, int min_pair_count) {
+TextTokenizer TextTokenizer::train(const std::vector<std::string>& captions, int max_vocab,
+                                   int min_pair_count) {
   if (max_vocab <= kTextFirstSymbol)
-    throw Error("text tokenizer: vocabulary size " + std::to_string(max_vocab) + " leaves no room for symbols");
+    throw Error("text tokenizer: vocabulary size " + std::to_string(max_vocab) +
+                " leaves no room for symbols");
   std::map<std::string, int64_t> word_freq;  // ordered: training is deterministic
   for (const auto& c : captions)
     for (const auto& w : words_of(c)) ++word_freq[w];
@@ -149,7 +152,8 @@ std::vector<int64_t> TextTokenizer::encode(const std::string& text, int max_toke
   return ids;
 }
 
-std::vector<std::string> TextTokenizer::pieces(const std::string& text, double dropout, std::mt19937* rng) const {
+std::vector<std::string> TextTokenizer::pieces(const std::string& text, double dropout,
+                                               std::mt19937* rng) const {
   std::vector<std::string> out;
   for (const auto& w : words_of(text))
     for (auto& s : word_symbols(w, dropout, rng)) out.push_back(std::move(s));
@@ -203,6 +207,15 @@ TextInput make_text_input(const std::vector<std::vector<int64_t>>& batch, int ma
     }
   }
   return in;
+}
+
+std::vector<std::string> TextTokenizer::words() const {
+  const std::string kEnd = kEndOfWord;
+  std::vector<std::string> out;
+  for (const auto& sym : symbols_)
+    if (sym.size() > kEnd.size() && sym.compare(sym.size() - kEnd.size(), kEnd.size(), kEnd) == 0)
+      out.push_back(sym.substr(0, sym.size() - kEnd.size()));
+  return out;
 }
 
 }  // namespace e2m::model

@@ -11,9 +11,8 @@
 // Ids: 0 = padding, 1 = unknown symbol (a character never seen in training), 2 = end of text
 // (every encoded text ends with it, so no row is all padding), then the symbols.
 #pragma once
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -41,11 +40,14 @@ class TextTokenizer {
   std::vector<int64_t> encode(const std::string& text, int max_tokens, double dropout = 0,
                               std::mt19937* rng = nullptr) const;
   // The subword pieces of a text (no ids), for inspection and tests.
-  std::vector<std::string> pieces(const std::string& text, double dropout = 0, std::mt19937* rng = nullptr) const;
+  std::vector<std::string> pieces(const std::string& text, double dropout = 0,
+                                  std::mt19937* rng = nullptr) const;
 
   // Number of ids in use (reserved + symbols); must not exceed TextConfig::vocab_size.
   int vocab_size() const { return static_cast<int>(kTextFirstSymbol + symbols_.size()); }
   bool empty() const { return symbols_.empty(); }
+  // Whole words the merges learned (symbols ending a word), for suggesting a known word to a typo.
+  std::vector<std::string> words() const;
 
   // Stored in the model file: {"type": "bpe", "version": 1, "symbols": [...], "merges": [[a, b], ...]}.
   nlohmann::json to_json() const;

@@ -69,28 +69,45 @@ std::vector<float> encode_features(const Clip& clip) {
   return out;
 }
 
+RootTrack RootTrack::from_pose(const PoseFrame& pose) {
+  RootTrack t;
+  t.pos = pose.root;
+  t.yaw = heading_yaw(pose.rot[0]);
+  t.started = true;
+  return t;
+}
+
+void decode_feature_row(const float* f, double fps, RootTrack& track, PoseFrame& out) {
+  if (!track.started) {
+    track.pos = {0, 0, 0};
+    track.yaw = 0;
+    track.started = true;
+  } else {
+    const Vec3 v{f[kFeatRootVel] / fps, 0, f[kFeatRootVel + 1] / fps};
+    track.pos = track.pos + rotate(quat_yaw(track.yaw), v);
+    track.yaw += f[kFeatYawVel] / fps;
+  }
+  track.pos.y = f[kFeatRootY];
+  out.root = track.pos;
+  for (int j = 0; j < kNumJoints; ++j) {
+    std::array<double, 6> d;
+    for (int k = 0; k < 6; ++k) d[k] = f[kFeatRot + j * 6 + k];
+    const Quat q = sixd_to_quat(d);
+    out.rot[size_t(j)] = j == 0 ? normalized(quat_yaw(track.yaw) * q) : q;
+  }
+}
+
 Clip decode_features(const float* feats, int frames, double fps) {
   if (frames < 0) throw Error("decode_features: negative frame count");
   Clip clip;
   clip.fps = fps;
   clip.resize(frames);
-  double yaw = 0;
+  RootTrack track;
+  PoseFrame pose;
   for (int t = 0; t < frames; ++t) {
-    const float* f = feats + static_cast<size_t>(t) * kFeatureDim;
-    if (t == 0) {
-      clip.root[0] = {0, f[kFeatRootY], 0};
-    } else {
-      Vec3 v{f[kFeatRootVel] / fps, 0, f[kFeatRootVel + 1] / fps};
-      clip.root[t] = clip.root[t - 1] + rotate(quat_yaw(yaw), v);
-      clip.root[t].y = f[kFeatRootY];
-      yaw += f[kFeatYawVel] / fps;
-    }
-    for (int j = 0; j < kNumJoints; ++j) {
-      std::array<double, 6> d;
-      for (int k = 0; k < 6; ++k) d[k] = f[kFeatRot + j * 6 + k];
-      Quat q = sixd_to_quat(d);
-      clip.q(t, j) = j == 0 ? normalized(quat_yaw(yaw) * q) : q;
-    }
+    decode_feature_row(feats + static_cast<size_t>(t) * kFeatureDim, fps, track, pose);
+    clip.root[size_t(t)] = pose.root;
+    for (int j = 0; j < kNumJoints; ++j) clip.q(t, j) = pose.rot[size_t(j)];
   }
   return clip;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "motion/clip.h"
+#include "motion/pose.h"
 
 namespace e2m::motion {
 
@@ -25,6 +26,19 @@ inline constexpr int kFeatRootY = 0, kFeatRootVel = 1, kFeatYawVel = 3, kFeatPos
 // Frames x 269, row-major, float.
 std::vector<float> encode_features(const Clip& clip);
 Clip decode_features(const float* feats, int frames, double fps = 30);
+// Streaming decode, one row at a time (the live engine decodes chunk after chunk): the root is
+// integrated from the row's velocities starting at `track`, which carries the position and heading
+// from one call to the next, so a new chunk continues where the last played frame stood. A track
+// that has not started places the first row at x = z = 0 facing +Z, as decode_features does.
+struct RootTrack {
+  Vec3 pos;        // root of the previous row (x, z used; y comes from each row)
+  double yaw = 0;  // heading of the previous row
+  bool started = false;
+  // Continue from a pose that was actually played.
+  static RootTrack from_pose(const PoseFrame& pose);
+};
+void decode_feature_row(const float* row, double fps, RootTrack& track, PoseFrame& out);
+
 // Foot contact rule shared by features and evaluation: within 5 cm of the rest foot height and
 // moving less than 2.5 cm horizontally per 30 fps frame.
 bool foot_in_contact(const Vec3& prev, const Vec3& cur, double fps);

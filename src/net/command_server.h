@@ -24,9 +24,18 @@
 #include <memory>
 #include <string>
 
-#include "net/command.h"
+#include "live/command.h"
 
 namespace e2m::net {
+
+// The command type belongs to the engine (live); the server is one of its sources.
+using live::Command;
+using live::command_kind;
+using live::command_name;
+using live::CommandKind;
+using live::has_text;
+using live::kNumCommandKinds;
+using live::parse_command_line;
 
 using CommandQueue = moodycamel::ConcurrentQueue<Command>;
 

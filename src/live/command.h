@@ -2,7 +2,8 @@
 // as a small fixed-size value that moves through the MPMC command queue without owning memory.
 //
 // Text lines (stdin cues) use the same names as the OSC addresses without the prefix:
-//   /cue TEXT   /cancel   /genre NAME   /intensity X   /rootlock 0|1   /model PATH
+//   /cue TEXT   /now TEXT   /upper TEXT   /cancel   /genre NAME   /intensity X   /rootlock 0|1
+//   /model PATH
 // ("/e2m/genre waltz" is accepted too), and a line that does not start with '/' is a cue.
 #pragma once
 #include <array>
@@ -11,7 +12,7 @@
 #include <optional>
 #include <string_view>
 
-namespace e2m::net {
+namespace e2m::live {
 
 enum class CommandKind : std::uint8_t {
   kCue,        // text: what to perform ("wave", "bow")
@@ -20,8 +21,10 @@ enum class CommandKind : std::uint8_t {
   kIntensity,  // value: motion intensity (the mixer clamps it to its own range)
   kRootLock,   // flag: 1 = keep the character on the spot, 0 = let it travel
   kModel,      // text: model file path to switch to
+  kNow,        // text: a cue that replaces the current one at once (cue queues after it)
+  kUpper,      // text: a cue layered on the upper body over the dancing legs
 };
-inline constexpr int kNumCommandKinds = 6;
+inline constexpr int kNumCommandKinds = 8;
 
 struct Command {
   static constexpr std::size_t kTextBytes = 128;  // text holds at most 127 bytes and a NUL
@@ -47,4 +50,4 @@ bool has_text(CommandKind kind);
 // that is not a finite number or 0/1, or text over 127 bytes.
 std::optional<Command> parse_command_line(std::string_view line);
 
-}  // namespace e2m::net
+}  // namespace e2m::live

@@ -1,5 +1,5 @@
 // Command: names, text, and the stdin line parser.
-#include "net/command.h"
+#include "live/command.h"
 
 #include <charconv>
 #include <cmath>
@@ -9,12 +9,12 @@
 
 #include "motion/error.h"
 
-namespace e2m::net {
+namespace e2m::live {
 
 namespace {
 
-constexpr std::array<std::string_view, kNumCommandKinds> kNames = {"cue",       "cancel",   "genre",
-                                                                   "intensity", "rootlock", "model"};
+constexpr std::array<std::string_view, kNumCommandKinds> kNames = {"cue",      "cancel", "genre", "intensity",
+                                                                   "rootlock", "model",  "now",   "upper"};
 
 // Joins pieces into one message (appending avoids g++ 12's false -Wrestrict on "lit" + std::string).
 std::string cat(std::initializer_list<std::string_view> parts) {
@@ -32,7 +32,8 @@ std::string_view trim(std::string_view s) {
 
 [[noreturn]] void bad_line(std::string_view line, std::string_view why) {
   throw Error(cat({"command '", line, "': ", why,
-                   " (expected /cue TEXT, /cancel, /genre NAME, /intensity X, /rootlock 0|1, /model PATH, "
+                   " (expected /cue TEXT, /now TEXT, /upper TEXT, /cancel, /genre NAME, /intensity X, "
+                   "/rootlock 0|1, /model PATH, "
                    "or text not starting with '/' for a cue)"}));
 }
 
@@ -100,7 +101,8 @@ std::optional<CommandKind> command_kind(std::string_view name) {
 }
 
 bool has_text(CommandKind kind) {
-  return kind == CommandKind::kCue || kind == CommandKind::kGenre || kind == CommandKind::kModel;
+  return kind == CommandKind::kCue || kind == CommandKind::kGenre || kind == CommandKind::kModel ||
+         kind == CommandKind::kNow || kind == CommandKind::kUpper;
 }
 
 std::optional<Command> parse_command_line(std::string_view line) {
@@ -110,4 +112,4 @@ std::optional<Command> parse_command_line(std::string_view line) {
   return slash_command(line);
 }
 
-}  // namespace e2m::net
+}  // namespace e2m::live

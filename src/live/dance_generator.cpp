@@ -1,0 +1,86 @@
+// Live music2dance: audio window, played history, chunk decoding with the root carried.
+#include "live/dance_generator.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "motion/error.h"
+
+namespace e2m::live {
+
+namespace {
+constexpr int kAudioDim = audio::kAudioFeatureDim;
+constexpr int kMotionDim = motion::kFeatureDim;
+}  // namespace
+
+DanceGenerator::DanceGenerator(model::MusicToDance& model, const std::string& genre) : model_(model) {
+  if (!model.loaded()) throw Error("live dance: no music2dance model loaded");
+  set_genre(genre);
+  audio_.assign(size_t(model.audio_window()) * kAudioDim, 0.0f);
+  history_.assign(size_t(model.motion_window()) + 1, start_pose(model));
+  history_rows_.assign(size_t(model.motion_window()) * kMotionDim, 0.0f);
+  chunk_rows_.assign(size_t(model.chunk_frames()) * kMotionDim, 0.0f);
+  scratch_.fps = model.meta().config.fps;
+  scratch_.resize(int(history_.size()));
+}
+
+motion::PoseFrame DanceGenerator::start_pose(const model::MusicToDance& model) {
+  std::vector<float> row = model.meta().motion_norm.mean;
+  if (row.size() != size_t(kMotionDim)) row.assign(size_t(kMotionDim), 0.0f);
+  // Standing still: no root or joint velocity; the rotations are the data's mean (Gram-Schmidt makes
+  // them proper rotations again).
+  row[motion::kFeatRootVel] = row[motion::kFeatRootVel + 1] = row[motion::kFeatYawVel] = 0.0f;
+  if (row[motion::kFeatRootY] <= 0.1f) row[motion::kFeatRootY] = float(motion::rest_pelvis_height());
+  motion::RootTrack track;
+  motion::PoseFrame pose;
+  motion::decode_feature_row(row.data(), model.meta().config.fps, track, pose);
+  return pose;
+}
+
+void DanceGenerator::set_genre(const std::string& genre) {
+  model_.set_genre(genre);
+  genre_ = genre;
+}
+
+void DanceGenerator::push_audio(std::span<const float> row) {
+  if (row.size() != size_t(kAudioDim))
+    throw Error("live dance: an audio feature row holds " + std::to_string(row.size()) +
+                " values, expected 39");
+  if (audio_frames_ == 0) {
+    for (size_t r = 0; r < audio_.size(); r += kAudioDim)
+      std::copy(row.begin(), row.end(), audio_.begin() + long(r));
+  } else {
+    std::memmove(audio_.data(), audio_.data() + kAudioDim, sizeof(float) * (audio_.size() - kAudioDim));
+    std::copy(row.begin(), row.end(), audio_.end() - kAudioDim);
+  }
+  ++audio_frames_;
+}
+
+void DanceGenerator::played(const motion::PoseFrame& frame) {
+  std::rotate(history_.begin(), history_.begin() + 1, history_.end());
+  history_.back() = frame;
+}
+
+void DanceGenerator::encode_history() {
+  // Training encodes whole clips and cuts windows from them, so a window's first row has real
+  // velocities: encode one frame more than the window and drop it.
+  for (size_t t = 0; t < history_.size(); ++t) {
+    scratch_.root[t] = history_[t].root;
+    for (int j = 0; j < motion::kNumJoints; ++j) scratch_.q(int(t), j) = history_[t].rot[size_t(j)];
+  }
+  const std::vector<float> rows = motion::encode_features(scratch_);
+  std::copy(rows.begin() + kMotionDim, rows.end(), history_rows_.begin());
+}
+
+void DanceGenerator::next_chunk(std::span<motion::PoseFrame> out) {
+  if (out.size() != size_t(chunk_frames()))
+    throw Error("live dance: chunk output holds " + std::to_string(out.size()) + " frames, expected " +
+                std::to_string(chunk_frames()));
+  encode_history();
+  model_.next_chunk(audio_, history_rows_, chunk_rows_);
+  motion::RootTrack track = motion::RootTrack::from_pose(history_.back());
+  for (size_t k = 0; k < out.size(); ++k)
+    motion::decode_feature_row(&chunk_rows_[k * kMotionDim], model_.meta().config.fps, track, out[k]);
+}
+
+}  // namespace e2m::live

@@ -1,0 +1,343 @@
+// The live engine's threads and their wiring; see engine.h and DESIGN.md section 2.
+#include "live/engine.h"
+
+#include <readerwriterqueue/readerwriterqueue.h>
+
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "audio/feature_extractor.h"
+#include "audio/source.h"
+#include "live/cue_worker.h"
+#include "live/dance_generator.h"
+#include "live/frame_queue.h"
+#include "live/mixer.h"
+#include "live/motion_sampler.h"
+#include "live/output_clock.h"
+#include "live/triple_buffer.h"
+#include "model/inference.h"
+#include "motion/error.h"
+
+namespace e2m::live {
+
+namespace {
+
+using FeatureRow = std::array<float, audio::kAudioFeatureDim>;
+constexpr auto kIdle = std::chrono::milliseconds(2);
+
+void store_max(std::atomic<double>& a, double v) {
+  double cur = a.load();
+  while (v > cur && !a.compare_exchange_weak(cur, v)) {
+  }
+}
+
+}  // namespace
+
+struct Engine::Impl {
+  Impl(EngineOptions o, model::MusicToDance& d, model::TextToMotion* t, EngineStats& s)
+      : opt(std::move(o)),
+        dance(d),
+        text(t),
+        stats(s),
+        gen(d, opt.genre.empty() ? d.genres().front() : opt.genre),
+        mixer(opt.blend_frames),
+        frames(size_t(4 * d.chunk_frames() + 60)),
+        sampler(frames),
+        clock(opt.rate_hz),
+        filter(opt.filter),
+        chunk(size_t(d.chunk_frames())),
+        start_pose(DanceGenerator::start_pose(d)),
+        held(start_pose) {
+    root_lock = opt.root_lock;
+    if (text) cue_worker = std::make_unique<CueWorker>(*text, opt.cue_frames, opt.log);
+  }
+
+  void log(const std::string& line) const {
+    if (opt.log) opt.log(line);
+  }
+  double delay_s() const { return double(dance.chunk_frames() + opt.lead_frames) / kModelFps; }
+
+  void feature_loop();
+  void publish(const std::vector<float>& frames, double level);
+  void generator_loop();
+  void apply_control(const Command& c);
+  void produce_chunk();
+  static void tick(void* ctx, int64_t tick, int64_t scheduled_ns);
+
+  EngineOptions opt;
+  model::MusicToDance& dance;
+  model::TextToMotion* text;
+  EngineStats& stats;
+  std::unique_ptr<audio::AudioSource> source;
+  moodycamel::ReaderWriterQueue<FeatureRow> features{256};
+  TripleBuffer<AnalysisState> analysis;
+  AnalysisState last_analysis;  // feature thread's own copy
+  moodycamel::ReaderWriterQueue<Command> control{64};
+  DanceGenerator gen;
+  Mixer mixer;
+  std::unique_ptr<CueWorker> cue_worker;
+  FrameQueue frames;
+  MotionSampler sampler;
+  OutputClock clock;
+  PoseFilter filter;
+  std::vector<motion::PoseFrame> chunk;
+  motion::PoseFrame start_pose, held, filtered{};
+  std::vector<OutputSink*> sinks;
+  std::atomic<bool> stop{false}, input_done{false}, gen_done{false}, play_done{false};
+  std::atomic<bool> root_lock{false};
+  std::atomic<int64_t> next_frame{0};  // first frame of the next chunk
+  std::atomic<float> tempo{0}, confidence{0};
+  std::thread feature_thread, gen_thread;
+  std::chrono::steady_clock::time_point started;
+};
+
+void Engine::Impl::publish(const std::vector<float>& rows, double level) {
+  for (size_t r = 0; r + audio::kAudioFeatureDim <= rows.size(); r += audio::kAudioFeatureDim) {
+    FeatureRow row;
+    std::copy_n(rows.begin() + long(r), audio::kAudioFeatureDim, row.begin());
+    AnalysisState& a = last_analysis;
+    ++a.frame;
+    a.onset = row[audio::kFeatOnsetEnv];
+    a.onset_peak = row[audio::kFeatOnsetPeak] > 0.5f;
+    a.beat_count += row[audio::kFeatBeat] > 0.5f ? 1 : 0;
+    a.tempo_bpm = row[audio::kFeatTempo];
+    a.phase = row[audio::kFeatBeatPhase];
+    a.confidence = row[audio::kFeatBeatConf];
+    a.level = float(level);
+    analysis.write(a);
+    tempo = a.tempo_bpm;
+    confidence = a.confidence;
+    stats.beats = a.beat_count;
+    ++stats.audio_frames;
+    if (!features.try_enqueue(row)) ++stats.frames_dropped;
+  }
+}
+
+void Engine::Impl::feature_loop() {
+  audio::FeatureExtractor fx(source->sample_rate());
+  std::vector<float> buf(2048), rows;
+  rows.reserve(size_t(audio::kAudioFeatureDim) * 16);
+  while (!stop) {
+    const size_t n = source->read(buf.data(), buf.size(), std::chrono::milliseconds(20));
+    if (n == 0) {
+      if (source->finished()) break;
+      continue;
+    }
+    double sq = 0;
+    for (size_t i = 0; i < n; ++i) sq += double(buf[i]) * buf[i];
+    rows.clear();
+    fx.push(buf.data(), n, rows);
+    publish(rows, std::sqrt(sq / double(n)));
+    const audio::SourceStats st = source->stats();
+    stats.audio_overruns = int64_t(st.overruns);
+    stats.audio_frames_lost = int64_t(st.frames_dropped);
+  }
+  if (!source->realtime()) {
+    rows.clear();
+    fx.finish(rows);
+    publish(rows, 0);
+  }
+  source->stop();
+  input_done = true;
+}
+
+void Engine::Impl::apply_control(const Command& c) {
+  switch (c.kind) {
+    case CommandKind::kCancel:
+      mixer.cancel();
+      break;
+    case CommandKind::kGenre:
+      try {
+        gen.set_genre(std::string(c.text_view()));
+        log("genre: " + gen.genre());
+      } catch (const std::exception& e) {
+        log(std::string("genre not changed: ") + e.what());
+      }
+      break;
+    case CommandKind::kIntensity:
+      mixer.set_intensity(c.value, start_pose);
+      break;
+    default:
+      break;
+  }
+}
+
+void Engine::Impl::produce_chunk() {
+  const auto t0 = std::chrono::steady_clock::now();
+  gen.next_chunk(chunk);
+  if (opt.slow_generator_ms > 0)
+    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(opt.slow_generator_ms));
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const int64_t first = next_frame;
+  for (size_t k = 0; k < chunk.size(); ++k) {
+    const motion::PoseFrame out = mixer.mix(chunk[k], gen.last_played());
+    gen.played(out);
+    if (!frames.push({first + int64_t(k), out})) ++stats.frames_dropped;
+  }
+  next_frame = first + int64_t(chunk.size());
+  stats.cues_started = mixer.cues_started();
+  stats.frames_generated += int64_t(chunk.size());
+  ++stats.chunks;
+  stats.chunk_ms_last = ms;
+  store_max(stats.chunk_ms_max, ms);
+  // Late: its first frame was due on the output before the chunk was ready.
+  const double now_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (now_s > double(first) / kModelFps + delay_s()) ++stats.late_chunks;
+}
+
+void Engine::Impl::generator_loop() {
+  FeatureRow row;
+  Command c;
+  while (!stop) {
+    while (control.try_dequeue(c)) apply_control(c);
+    if (cue_worker)
+      while (auto clip = cue_worker->take_ready()) mixer.add(std::move(clip));
+    while (features.try_dequeue(row)) gen.push_audio(row);
+    const bool fed = features.size_approx() == 0 && input_done;
+    if (gen.audio_frames() >= std::max<int64_t>(1, next_frame)) {
+      try {
+        produce_chunk();
+      } catch (const std::exception& e) {
+        log(std::string("generator stopped: ") + e.what());
+        break;
+      }
+    } else if (fed) {
+      break;  // every audio frame has its motion
+    } else {
+      std::this_thread::sleep_for(kIdle);
+    }
+  }
+  gen_done = true;
+}
+
+void Engine::Impl::tick(void* ctx, int64_t tick, int64_t scheduled_ns) {
+  Impl& m = *static_cast<Impl*>(ctx);
+  const double t = double(scheduled_ns - m.clock.start_ns()) * 1e-9;
+  const double play_t = t - m.delay_s();
+  // Past the last generated frame after the input ended: hold, and tell the engine it is over.
+  if (m.gen_done && play_t * kModelFps > double(m.next_frame.load() - 1)) {
+    m.play_done = true;
+  } else if (m.sampler.sample(play_t, m.held) == SampleStatus::kEmpty) {
+    m.held = m.start_pose;
+  }
+  m.filter.filter(m.held, 1.0 / m.opt.rate_hz, m.filtered);
+  OutputFrame f;
+  f.tick = tick;
+  f.time_s = t;
+  f.pose = m.filtered;
+  f.analysis = m.analysis.read();
+  f.root_lock = m.root_lock.load(std::memory_order_relaxed);
+  for (OutputSink* s : m.sinks) s->send(f);
+  m.stats.ticks.store(tick + 1, std::memory_order_relaxed);
+  m.stats.underruns.store(int64_t(m.sampler.underruns()), std::memory_order_relaxed);
+  m.stats.missed_ticks.store(int64_t(m.clock.missed()), std::memory_order_relaxed);
+}
+
+Engine::Engine(EngineOptions options, model::MusicToDance& dance, model::TextToMotion* text)
+    : impl_(std::make_unique<Impl>(std::move(options), dance, text, stats_)) {}
+
+Engine::~Engine() { stop(); }
+
+void Engine::add_sink(OutputSink* sink) {
+  if (impl_->clock.running()) throw Error("live engine: outputs are added before start");
+  impl_->sinks.push_back(sink);
+}
+
+void Engine::start() {
+  Impl& m = *impl_;
+  audio::SourceOptions so;
+  so.pace = true;
+  m.source = audio::open_source(m.opt.input, so);
+  m.log("input: " + m.source->describe());
+  m.started = std::chrono::steady_clock::now();
+  m.source->start();
+  m.feature_thread = std::thread([&m] { m.feature_loop(); });
+  m.gen_thread = std::thread([&m] { m.generator_loop(); });
+  m.clock.start(&Impl::tick, &m);
+}
+
+void Engine::stop() {
+  Impl& m = *impl_;
+  m.stop = true;
+  m.clock.stop();
+  if (m.feature_thread.joinable()) m.feature_thread.join();
+  if (m.gen_thread.joinable()) m.gen_thread.join();
+}
+
+double Engine::play_delay_s() const { return impl_->delay_s(); }
+
+bool Engine::running() const {
+  const Impl& m = *impl_;
+  if (m.stop || m.play_done) return false;
+  if (m.opt.duration_s > 0 &&
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - m.started).count() >= m.opt.duration_s)
+    return false;
+  return m.clock.running();
+}
+
+bool Engine::poll() {
+  Impl& m = *impl_;
+  Command c;
+  while (commands_.try_dequeue(c)) {
+    ++stats_.commands;
+    switch (c.kind) {
+      case CommandKind::kCue:
+      case CommandKind::kNow:
+      case CommandKind::kUpper: {
+        if (!m.cue_worker) {
+          m.log("cue \"" + std::string(c.text_view()) + "\" ignored: no text2motion model loaded");
+          ++stats_.bad_commands;
+          break;
+        }
+        CueRequest req;
+        req.text = std::string(c.text_view());
+        req.replace = c.kind == CommandKind::kNow;
+        req.mask = c.kind == CommandKind::kUpper ? motion::kMaskUpper : motion::kMaskFull;
+        m.cue_worker->request(std::move(req));
+        ++stats_.cues_requested;
+        break;
+      }
+      case CommandKind::kRootLock:
+        m.root_lock = c.flag != 0;
+        break;
+      case CommandKind::kModel:
+        m.log("model \"" + std::string(c.text_view()) +
+              "\": switching models mid-show is not supported; restart");
+        ++stats_.bad_commands;
+        break;
+      default:
+        if (!m.control.try_enqueue(c)) ++stats_.bad_commands;
+    }
+  }
+  if (m.cue_worker) stats_.cues_failed = m.cue_worker->failed();
+  return running();
+}
+
+AnalysisState Engine::analysis() const {
+  AnalysisState a;
+  a.tempo_bpm = impl_->tempo;
+  a.confidence = impl_->confidence;
+  a.beat_count = stats_.beats;
+  return a;
+}
+
+std::string Engine::status_line() const {
+  const Impl& m = *impl_;
+  const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - m.started).count();
+  char buf[320];
+  std::snprintf(
+      buf, sizeof buf,
+      "%6.1f s | out %lld ticks (%.1f/s) underruns %lld missed %lld | gen %lld chunks, %.1f ms last, "
+      "%.1f ms max, %lld late | tempo %.1f conf %.2f beats %lld | cues %lld of %lld",
+      t, (long long)stats_.ticks.load(), t > 0 ? double(stats_.ticks.load()) / t : 0.0,
+      (long long)stats_.underruns.load(), (long long)stats_.missed_ticks.load(),
+      (long long)stats_.chunks.load(), stats_.chunk_ms_last.load(), stats_.chunk_ms_max.load(),
+      (long long)stats_.late_chunks.load(), double(m.tempo.load()), double(m.confidence.load()),
+      (long long)stats_.beats.load(), (long long)stats_.cues_started.load(),
+      (long long)stats_.cues_requested.load());
+  return buf;
+}
+
+}  // namespace e2m::live

@@ -1,0 +1,81 @@
+// The live engine (DESIGN.md section 2): audio source -> feature thread -> generator thread (causal
+// music2dance chunk by chunk, the mixer with cues) -> frame queue -> output clock (60 Hz, absolute
+// deadlines, slerp between model frames, One Euro filter) -> outputs. Commands (stdin, OSC, MIDI,
+// UI) come through one MPMC queue. Every counter is in EngineStats.
+#pragma once
+#include <concurrentqueue/concurrentqueue.h>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "live/command.h"
+#include "live/one_euro.h"
+#include "live/output_sink.h"
+
+namespace e2m::model {
+class MusicToDance;
+class TextToMotion;
+}  // namespace e2m::model
+
+namespace e2m::live {
+
+struct EngineOptions {
+  std::string input = "synth";   // audio::open_source spec; files are played at real-time speed
+  std::string genre;             // empty: the model's first genre
+  double rate_hz = 60;           // output clock
+  double duration_s = 0;         // > 0: stop after this long; 0: until the input ends or stop()
+  int cue_frames = 90;           // length of a cue clip (model frames)
+  int blend_frames = 8;          // cue fade in/out (model frames)
+  int lead_frames = 3;           // playback runs this many frames behind a chunk's generation
+  double slow_generator_ms = 0;  // test/bench: extra time per chunk (a generator too slow for real time)
+  PoseFilterParams filter{{1.5, 0.5, 1.0}, {2.0, 0.3, 1.0}};
+  bool root_lock = false;
+  std::function<void(const std::string&)> log;  // one line per event, from any non-real-time thread
+};
+
+// Counters, readable from any thread while the engine runs.
+struct EngineStats {
+  std::atomic<int64_t> audio_frames{0}, beats{0};
+  std::atomic<int64_t> chunks{0}, late_chunks{0}, frames_generated{0}, frames_dropped{0};
+  std::atomic<double> chunk_ms_last{0}, chunk_ms_max{0};
+  std::atomic<int64_t> ticks{0}, missed_ticks{0}, underruns{0};
+  std::atomic<int64_t> commands{0}, bad_commands{0}, cues_requested{0}, cues_started{0}, cues_failed{0};
+  std::atomic<int64_t> audio_overruns{0}, audio_frames_lost{0};
+};
+
+class Engine {
+ public:
+  // dance: a loaded music2dance model; text: a loaded text2motion model or null (cues are refused).
+  // Both are used from the engine's threads only while it runs.
+  Engine(EngineOptions options, model::MusicToDance& dance, model::TextToMotion* text);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  void add_sink(OutputSink* sink);  // before start(); not owned
+  void start();                     // opens the audio source; throws e2m::Error when it cannot
+  void stop();                      // idempotent; joins every thread
+  bool running() const;             // false once the input ended, the duration passed or stop()
+  // Handle queued commands; call often (the app's main loop, every few ms). Returns false when the
+  // engine has stopped.
+  bool poll();
+
+  moodycamel::ConcurrentQueue<Command>& commands() { return commands_; }
+  const EngineStats& stats() const { return stats_; }
+  AnalysisState analysis() const;
+  std::string status_line() const;  // one line for --headless, once a second
+  double play_delay_s() const;      // motion reaction time the chunking implies
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  moodycamel::ConcurrentQueue<Command> commands_;
+  EngineStats stats_;
+};
+
+}  // namespace e2m::live

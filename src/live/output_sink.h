@@ -1,0 +1,35 @@
+// What the output clock hands to every output each tick (VMC, VJ OSC, the BVH recorder, the monitor):
+// a fixed-size value, so a tick neither allocates nor waits.
+#pragma once
+#include <cstdint>
+
+#include "motion/pose.h"
+
+namespace e2m::live {
+
+// The audio analysis as of the newest feature frame (published by the feature thread).
+struct AnalysisState {
+  int64_t frame = -1;      // feature frame index (30 fps), -1 before the first
+  int64_t beat_count = 0;  // beats since the start
+  float onset = 0;         // onset envelope of the newest frame
+  bool onset_peak = false;
+  float tempo_bpm = 0, phase = 0, confidence = 0;
+  float level = 0;  // RMS of the newest frame's samples
+};
+
+struct OutputFrame {
+  int64_t tick = 0;   // output tick index
+  double time_s = 0;  // seconds since the engine started (the tick's scheduled time)
+  motion::PoseFrame pose;
+  AnalysisState analysis;
+  bool root_lock = false;
+};
+
+class OutputSink {
+ public:
+  virtual ~OutputSink() = default;
+  // Output clock thread: must not allocate, lock, log or throw.
+  virtual void send(const OutputFrame& frame) noexcept = 0;
+};
+
+}  // namespace e2m::live

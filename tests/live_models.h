@@ -1,0 +1,36 @@
+// Small random-weight models for the live engine tests: the pipeline, not the dance, is under test.
+#pragma once
+#include "audio/features.h"
+#include "model/inference.h"
+#include "model/text_tokenizer.h"
+#include "motion/features.h"
+
+namespace e2m::test {
+
+inline model::ModelMeta live_test_meta(const model::ModelConfig& c) {
+  model::ModelMeta meta;
+  meta.config = c;
+  auto rest = motion::encode_features(motion::Clip::rest(8));
+  meta.motion_norm = model::Normalization::compute(rest.data(), 8, motion::kFeatureDim);
+  for (auto& s : meta.motion_norm.std) s += 0.05f;
+  meta.audio_norm.mean.assign(audio::kAudioFeatureDim, 0.25f);
+  meta.audio_norm.std.assign(audio::kAudioFeatureDim, 2.0f);
+  return meta;
+}
+
+inline void load_tiny_dance(model::MusicToDance& dance) {
+  torch::manual_seed(11);
+  const auto c = model::ModelConfig::tiny(model::ModelKind::Music2Dance);
+  dance.set_model(model::Music2Dance(c), live_test_meta(c));
+}
+
+inline void load_tiny_text(model::TextToMotion& text) {
+  torch::manual_seed(12);
+  const auto c = model::ModelConfig::tiny(model::ModelKind::Text2Motion);
+  auto meta = live_test_meta(c);
+  meta.text_vocab =
+      model::TextTokenizer::train({"a person waves", "wave", "bow", "a person bows"}, 40).to_json();
+  text.set_model(model::Text2Motion(c), meta);
+}
+
+}  // namespace e2m::test

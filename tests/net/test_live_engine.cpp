@@ -1,0 +1,187 @@
+// The live engine end to end with real components: a file played in real time, the generator, the
+// mixer, the 60 Hz output clock, VMC and VJ OSC into a real liblo receiver, and cues over OSC.
+#include <lo/lo.h>
+
+#include <atomic>
+#include <cmath>
+#include <set>
+#include <thread>
+
+#include "audio/audio_file.h"
+#include "audio/demo_track.h"
+#include "live/engine.h"
+#include "live_models.h"
+#include "lo_receiver.h"
+#include "motion/skeleton.h"
+#include "net/command_server.h"
+#include "net/live_outputs.h"
+#include "test_support.h"
+
+using namespace e2m;
+
+namespace {
+
+// Receives on its own thread while the engine runs.
+struct Listening {
+  test::LoReceiver rx;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+  Listening() {
+    thread = std::thread([this] {
+      while (!stop) rx.receive(int(rx.sizes.size()) + 1000000, 50);
+    });
+  }
+  ~Listening() { finish(); }
+  // Stop listening, then take what is still in the socket (the last frames sent before the engine stopped).
+  void finish() {
+    stop = true;
+    if (thread.joinable()) thread.join();
+    for (size_t before = size_t(-1); before != rx.sizes.size();) {
+      before = rx.sizes.size();
+      rx.receive(int(before) + 1, 100);
+    }
+  }
+};
+
+struct Run {
+  live::EngineOptions opt;
+  model::MusicToDance dance;
+  model::TextToMotion text;
+  Listening vmc, vj;
+  Run(const std::filesystem::path& wav) {
+    test::load_tiny_dance(dance);
+    test::load_tiny_text(text);
+    opt.input = "file:" + wav.string();
+    opt.duration_s = 0;
+  }
+};
+
+std::filesystem::path demo_wav(const test::TempDir& dir, double seconds) {
+  const auto p = dir.path() / "demo.wav";
+  audio::write_wav(p, audio::demo_track(44100, seconds), 44100);
+  return p;
+}
+
+double angle_between(const motion::Quat& a, const motion::Quat& b) {
+  const double d = std::abs(a.w * b.w + a.x * b.x + a.y * b.y + a.z * b.z);
+  return 2 * std::acos(std::min(1.0, d));
+}
+
+}  // namespace
+
+TEST_CASE("live: a 10 s file streams well-formed VMC at 60 Hz and VJ beats to real receivers",
+          "[live][net]") {
+  const test::TempDir dir("live-engine");
+  Run run(demo_wav(dir, 10.0));
+  net::VmcOutput vmc(run.vmc.rx.address());
+  net::VjOutput vj(run.vj.rx.address());
+  live::Engine engine(run.opt, run.dance, &run.text);
+  engine.add_sink(&vmc);
+  engine.add_sink(&vj);
+  engine.start();
+  while (engine.poll()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  engine.stop();
+  run.vmc.finish();
+  run.vj.finish();
+  const auto& st = engine.stats();
+  INFO(engine.status_line());
+  CHECK(st.underruns == 0);
+  CHECK(st.chunks > 30);
+
+  // Frame rate from the senders' own timestamps (/VMC/Ext/T): every frame arrives, 60 Hz within 2%.
+  const auto times = run.vmc.rx.with_path("/VMC/Ext/T");
+  REQUIRE(times.size() > 500);
+  const double span = times.back()->args[0].f - times.front()->args[0].f;
+  const double rate = double(times.size() - 1) / span;
+  INFO("frames " << times.size() << " over " << span << " s: " << rate << " Hz");
+  CHECK(std::abs(rate / 60.0 - 1) < 0.02);
+  CHECK(run.vmc.rx.with_path("/VMC/Ext/OK").size() == times.size());
+  CHECK(run.vmc.rx.with_path("/VMC/Ext/Root/Pos").size() == times.size());
+
+  // Every bone message: "s" + 7 floats, a Unity bone name, a unit quaternion; no joint turns faster
+  // than 25 rad/s (0.42 rad between 60 Hz frames).
+  std::set<std::string> names;
+  for (int j = 0; j < motion::kNumJoints; ++j) names.insert(std::string(motion::skeleton()[j].unity_bone));
+  const auto bones = run.vmc.rx.with_path("/VMC/Ext/Bone/Pos");
+  REQUIRE(bones.size() == times.size() * motion::kNumJoints);
+  double worst = 0;
+  for (size_t i = 0; i < bones.size(); ++i) {
+    const auto& m = *bones[i];
+    REQUIRE(m.types == "sfffffff");
+    REQUIRE(names.count(m.args[0].s) == 1);
+    const motion::Quat q{m.args[7].f, m.args[4].f, m.args[5].f, m.args[6].f};
+    REQUIRE(std::abs(q.w * q.w + q.x * q.x + q.y * q.y + q.z * q.z - 1) < 1e-3);
+    if (i >= size_t(motion::kNumJoints)) {
+      const auto& p = *bones[i - motion::kNumJoints];
+      const motion::Quat r{p.args[7].f, p.args[4].f, p.args[5].f, p.args[6].f};
+      worst = std::max(worst, angle_between(q, r));
+    }
+  }
+  INFO("largest joint turn between frames: " << worst << " rad");
+  CHECK(worst < 25.0 / 60.0);
+
+  // Beats: the demo track is 120 BPM; /e2m/beat counts up about twice a second of stream time.
+  const auto beats = run.vj.rx.with_path("/e2m/beat");
+  const auto vj_frames = run.vj.rx.with_path("/e2m/frame");
+  CHECK(vj_frames.size() == times.size());
+  CHECK(beats.size() >= 12);
+  CHECK(beats.size() <= 22);
+}
+
+TEST_CASE("live: a cue sent over OSC mid-run is performed and the dance goes on after it", "[live][net]") {
+  const test::TempDir dir("live-cue");
+  Run run(demo_wav(dir, 8.0));
+  run.opt.cue_frames = 30;
+  net::VmcOutput vmc(run.vmc.rx.address());
+  live::Engine engine(run.opt, run.dance, &run.text);
+  engine.add_sink(&vmc);
+  net::CommandServerOptions so;
+  so.port = 0;
+  net::CommandServer server(engine.commands(), so);
+  server.start();
+  engine.start();
+  lo_address to = lo_address_new("127.0.0.1", std::to_string(server.port()).c_str());
+  bool sent = false;
+  while (engine.poll()) {
+    if (!sent && engine.stats().ticks > 120) {
+      lo_send(to, "/e2m/cue", "s", "a person waves");
+      sent = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  lo_address_free(to);
+  engine.stop();
+  run.vmc.finish();
+  INFO(engine.status_line());
+  CHECK(engine.stats().cues_requested == 1);
+  CHECK(engine.stats().cues_started == 1);
+  CHECK(engine.stats().underruns == 0);
+  // The stream never stopped: frames up to the end of the 8 s track.
+  const auto times = run.vmc.rx.with_path("/VMC/Ext/T");
+  REQUIRE(!times.empty());
+  CHECK(times.back()->args[0].f > 7.5f);
+}
+
+TEST_CASE("live: a generator too slow for real time counts underruns and the clock keeps its rate",
+          "[live][net]") {
+  const test::TempDir dir("live-slow");
+  Run run(demo_wav(dir, 6.0));
+  run.opt.slow_generator_ms = 400;  // a chunk is 267 ms of motion
+  net::VmcOutput vmc(run.vmc.rx.address());
+  live::Engine engine(run.opt, run.dance, nullptr);
+  engine.add_sink(&vmc);
+  engine.start();
+  const auto t0 = std::chrono::steady_clock::now();
+  while (engine.poll() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  engine.stop();
+  run.vmc.finish();
+  INFO(engine.status_line());
+  CHECK(engine.stats().underruns > 0);
+  CHECK(engine.stats().late_chunks > 0);
+  // The output went on at its rate: consecutive /VMC/Ext/T values 1/60 s apart.
+  const auto times = run.vmc.rx.with_path("/VMC/Ext/T");
+  REQUIRE(times.size() > 200);
+  for (size_t i = 1; i < times.size(); ++i)
+    CHECK(std::abs(times[i]->args[0].f - times[i - 1]->args[0].f - 1.0f / 60) < 1e-3f);
+}
