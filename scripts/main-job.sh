@@ -34,6 +34,10 @@ step "generate: a sentence to BVH, the demo track to a dance"
 "$E2M" dance "$OUT/demo.wav" -m "$OUT/music2dance.e2mm" --genre waltz -o "$OUT/dance_demo.bvh"
 "$E2M" render "$OUT/dance_demo.bvh" -o "$OUT/dance_demo.png"
 
+step "live: 20 s of the demo track danced and streamed (VMC 127.0.0.1:39539, VJ OSC 127.0.0.1:7000)"
+"$E2M" live --model "$OUT/music2dance.e2mm" --text-model "$OUT/text2motion.e2mm" --headless --duration 20 \
+  --vmc 127.0.0.1:39539 --osc 127.0.0.1:7000 --command-port 0 < /dev/null
+
 step "benchmark"
 "$E2M" bench --quick
 

@@ -24,5 +24,6 @@ using BenchReport = std::vector<BenchFigure>;
 // Defined in bench_<section>.cpp next to this header.
 void bench_audio(const BenchOptions& opt, BenchReport& report);
 void bench_model(const BenchOptions& opt, BenchReport& report);
+void bench_live(const BenchOptions& opt, BenchReport& report);
 
 }  // namespace e2m::app

@@ -12,11 +12,14 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "app/commands.h"
 #include "audio/source.h"
 #include "live/engine.h"
+#include "live/preset.h"
+#include "live/recorder_output.h"
 #include "model/inference.h"
 #include "motion/error.h"
 #include "net/command_server.h"
@@ -70,6 +73,9 @@ cxxopts::Options make_options(const char* prog) {
       "vmc", "VMC receiver HOST:PORT (repeatable)", cxxopts::value<std::vector<std::string>>())(
       "osc", "VJ OSC receiver HOST:PORT (repeatable)", cxxopts::value<std::vector<std::string>>())(
       "vmc-unbundled", "send every VMC message as its own packet")(
+      "preset", "preset file (repeatable): VMC targets, a VJ layout, a MIDI map or a cue bank (see presets/)",
+      cxxopts::value<std::vector<std::string>>())("record", "record what is sent to a BVH file (crash-safe)",
+                                                  cxxopts::value<std::string>())(
       "m,model", "music2dance model (default models/music2dance.e2mm, else out/)",
       cxxopts::value<std::string>())(
       "text-model", "text2motion model for cues (default models/text2motion.e2mm, else out/)",
@@ -89,18 +95,73 @@ cxxopts::Options make_options(const char* prog) {
   return options;
 }
 
-template <class T>
-std::vector<std::unique_ptr<live::OutputSink>> make_outputs(const std::vector<std::string>& targets,
-                                                            auto opts) {
-  std::vector<std::unique_ptr<live::OutputSink>> out;
-  for (const auto& t : targets) out.push_back(std::make_unique<T>(t, opts));
-  return out;
+struct Outputs {
+  std::vector<std::unique_ptr<live::OutputSink>> sinks;
+  std::unique_ptr<live::RecorderOutput> recorder;
+  int vmc = 0, osc = 0;
+};
+
+net::VjOptions vj_options(const live::VjPreset& p) {
+  net::VjOptions o;
+  o.prefix = p.prefix;
+  o.space = p.space == live::VjPoseSpace::kRoot ? net::VjSpace::kRootRelative : net::VjSpace::kWorld;
+  o.normalise = p.normalise;
+  o.box_min = {p.box_min[0], p.box_min[1], p.box_min[2]};
+  o.box_max = {p.box_max[0], p.box_max[1], p.box_max[2]};
+  o.joints = p.joint_messages;
+  o.bundled = p.bundled;
+  return o;
 }
 
-void print_stats(const live::Engine& engine, const std::vector<std::unique_ptr<live::OutputSink>>& outs) {
-  (void)outs;
-  std::printf("%s\n", engine.status_line().c_str());
-  std::fflush(stdout);
+std::string host_port(const std::string& host, int port) {
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+void add_preset(const std::filesystem::path& file, Outputs& out) {
+  const live::Preset preset = live::load_preset(file);
+  if (const auto* vmc = std::get_if<live::VmcPreset>(&preset)) {
+    for (const auto& t : vmc->outputs) {
+      net::VmcOptions o;
+      o.bundled = t.bundled;
+      o.bone_mask = t.bone_mask;
+      o.root_lock = t.root_lock;
+      out.sinks.push_back(std::make_unique<net::VmcOutput>(host_port(t.host, t.port), o));
+      ++out.vmc;
+    }
+  } else if (const auto* vj = std::get_if<live::VjPreset>(&preset)) {
+    const std::string to = host_port(vj->host, vj->port);
+    if (vj->pose_messages) out.sinks.push_back(std::make_unique<net::VjOutput>(to, vj_options(*vj)));
+    std::vector<net::ScalarMapping> maps;
+    for (const auto& m : vj->mappings)
+      maps.push_back(
+          {net::ScalarMapping::Source(int(m.source)), m.address, float(m.range_min), float(m.range_max)});
+    if (!maps.empty()) out.sinks.push_back(std::make_unique<net::ScalarOutput>(to, maps, vj->bundled));
+    ++out.osc;
+  } else {
+    std::fprintf(stderr,
+                 "e2m live: %s: a %s preset is used with MIDI input, which this build does not take yet\n",
+                 file.string().c_str(), std::string(live::preset_kind(preset)).c_str());
+  }
+}
+
+Outputs make_outputs(const cxxopts::ParseResult& args) {
+  Outputs out;
+  const auto list = [&](const char* name) {
+    return args.count(name) ? args[name].as<std::vector<std::string>>() : std::vector<std::string>{};
+  };
+  for (const auto& file : list("preset")) add_preset(file, out);
+  net::VmcOptions vo;
+  vo.bundled = !args.count("vmc-unbundled");
+  auto vmc = list("vmc");
+  if (vmc.empty() && out.vmc == 0) vmc.push_back("127.0.0.1:39539");
+  for (const auto& t : vmc) out.sinks.push_back(std::make_unique<net::VmcOutput>(t, vo));
+  out.vmc += int(vmc.size());
+  for (const auto& t : list("osc")) out.sinks.push_back(std::make_unique<net::VjOutput>(t, net::VjOptions{}));
+  out.osc += int(list("osc").size());
+  if (args.count("record"))
+    out.recorder =
+        std::make_unique<live::RecorderOutput>(args["record"].as<std::string>(), args["rate"].as<double>());
+  return out;
 }
 
 }  // namespace
@@ -133,17 +194,10 @@ int cmd_live(int argc, char** argv) {
   eo.slow_generator_ms = args["slow-generator-ms"].as<double>();
   eo.log = [](const std::string& line) { std::fprintf(stderr, "e2m live: %s\n", line.c_str()); };
 
-  std::vector<std::string> vmc = args.count("vmc") ? args["vmc"].as<std::vector<std::string>>()
-                                                   : std::vector<std::string>{"127.0.0.1:39539"};
-  std::vector<std::string> osc =
-      args.count("osc") ? args["osc"].as<std::vector<std::string>>() : std::vector<std::string>{};
-  net::VmcOptions vo;
-  vo.bundled = !args.count("vmc-unbundled");
-  auto outputs = make_outputs<net::VmcOutput>(vmc, vo);
-  for (auto& o : make_outputs<net::VjOutput>(osc, net::VjOptions{})) outputs.push_back(std::move(o));
-
+  Outputs outputs = make_outputs(args);
   live::Engine engine(eo, dance, have_text ? &text : nullptr);
-  for (auto& o : outputs) engine.add_sink(o.get());
+  for (auto& o : outputs.sinks) engine.add_sink(o.get());
+  if (outputs.recorder) engine.add_sink(outputs.recorder.get());
   std::unique_ptr<net::CommandServer> server;
   if (args["command-port"].as<int>() > 0) {
     net::CommandServerOptions so;
@@ -159,9 +213,9 @@ int cmd_live(int argc, char** argv) {
   if (!quiet)
     std::fprintf(
         stderr,
-        "e2m live: dancing (motion plays %.0f ms behind the audio it follows); VMC to %zu, VJ OSC to %zu "
+        "e2m live: dancing (motion plays %.0f ms behind the audio it follows); VMC to %d, VJ OSC to %d "
         "receiver(s)%s; type a cue and Enter, Ctrl-C to stop\n",
-        1000 * engine.play_delay_s(), vmc.size(), osc.size(),
+        1000 * engine.play_delay_s(), outputs.vmc, outputs.osc,
         server ? (", OSC commands on " + args["command-host"].as<std::string>() + ":" +
                   std::to_string(server->port()))
                      .c_str()
@@ -172,7 +226,8 @@ int cmd_live(int argc, char** argv) {
   while (!g_stop && engine.poll()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (!quiet && std::chrono::steady_clock::now() >= next_print) {
-      print_stats(engine, outputs);
+      std::printf("%s\n", engine.status_line().c_str());
+      std::fflush(stdout);
       next_print += std::chrono::seconds(1);
     }
   }
@@ -180,10 +235,14 @@ int cmd_live(int argc, char** argv) {
   engine.stop();
   keyboard.join();
   if (server) server->stop();
-  if (!quiet) {
-    print_stats(engine, outputs);
-    std::fprintf(stderr, "e2m live: stopped\n");
+  if (outputs.recorder) {
+    outputs.recorder->close();
+    const auto st = outputs.recorder->stats();
+    std::fprintf(stderr, "e2m live: recorded %llu frames to %s%s\n", (unsigned long long)st.frames_written,
+                 outputs.recorder->path().string().c_str(),
+                 st.write_errors ? " (stopped early: write error)" : "");
   }
+  if (!quiet) std::printf("%s\ne2m live: stopped\n", engine.status_line().c_str());
   return 0;
 }
 

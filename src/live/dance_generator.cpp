@@ -25,12 +25,7 @@ DanceGenerator::DanceGenerator(model::MusicToDance& model, const std::string& ge
 }
 
 motion::PoseFrame DanceGenerator::start_pose(const model::MusicToDance& model) {
-  std::vector<float> row = model.meta().motion_norm.mean;
-  if (row.size() != size_t(kMotionDim)) row.assign(size_t(kMotionDim), 0.0f);
-  // Standing still: no root or joint velocity; the rotations are the data's mean (Gram-Schmidt makes
-  // them proper rotations again).
-  row[motion::kFeatRootVel] = row[motion::kFeatRootVel + 1] = row[motion::kFeatYawVel] = 0.0f;
-  if (row[motion::kFeatRootY] <= 0.1f) row[motion::kFeatRootY] = float(motion::rest_pelvis_height());
+  const std::vector<float> row = model.start_features(1);
   motion::RootTrack track;
   motion::PoseFrame pose;
   motion::decode_feature_row(row.data(), model.meta().config.fps, track, pose);

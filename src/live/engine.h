@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "live/command.h"
+#include "live/latency_histogram.h"
 #include "live/one_euro.h"
 #include "live/output_sink.h"
 
@@ -70,6 +71,9 @@ class Engine {
   AnalysisState analysis() const;
   std::string status_line() const;  // one line for --headless, once a second
   double play_delay_s() const;      // motion reaction time the chunking implies
+  // The output clock's wake-up lateness (actual - scheduled) and time spent inside each tick.
+  const LatencyHistogram& output_jitter() const;
+  const LatencyHistogram& output_work() const;
 
  private:
   struct Impl;

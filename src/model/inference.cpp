@@ -132,12 +132,26 @@ void MusicToDance::warm_up() {
   for (int i = 0; i < 2; ++i) next_chunk(audio.data(), history_.data(), out.data());
 }
 
+std::vector<float> MusicToDance::start_features(int frames) const {
+  std::vector<float> row = meta_.motion_norm.mean;
+  if (row.size() != static_cast<size_t>(kMotionDim)) return rest_features(frames);  // no statistics stored
+  // Standing still: no root or joint velocity; the 6D rotations are the data's mean, which decoding
+  // turns back into proper rotations (Gram-Schmidt).
+  row[motion::kFeatRootVel] = row[motion::kFeatRootVel + 1] = row[motion::kFeatYawVel] = 0.0f;
+  std::fill(row.begin() + motion::kFeatVel, row.begin() + motion::kFeatContact, 0.0f);
+  if (row[motion::kFeatRootY] <= 0.1f)
+    row[motion::kFeatRootY] = static_cast<float>(motion::rest_pelvis_height());
+  std::vector<float> out;
+  for (int f = 0; f < frames; ++f) out.insert(out.end(), row.begin(), row.end());
+  return out;
+}
+
 void MusicToDance::reset(const std::string& genre, const motion::Clip* initial) {
   if (!model_) throw Error("music2dance: no model loaded");
   genre_ = model_->genre_onehot(genre);
   const int m = motion_window();
   std::vector<float> init =
-      initial && initial->frames() > 0 ? motion::encode_features(*initial) : rest_features(m);
+      initial && initial->frames() > 0 ? motion::encode_features(*initial) : start_features(m);
   const int n = static_cast<int>(init.size() / kMotionDim);
   history_.assign(static_cast<size_t>(m) * kMotionDim, 0.0f);
   for (int r = 0; r < m; ++r) {
@@ -208,15 +222,15 @@ std::vector<float> MusicToDance::dance_features(const audio::FeatureFrames& feat
   reset(genre, initial);
   const int c = chunk_frames(), w = audio_window(), n = feats.frames;
   const int chunks = (n + c - 1) / c;
-  // Chunk k makes frames k*c .. k*c+c-1 from audio up to frame k*c-1 ("now"); frames before the
-  // start are silence (zeros). Every window only looks back, as in the live path.
+  // Chunk k makes frames k*c .. k*c+c-1 from audio up to frame k*c-1 ("now"); before the start the
+  // first frame repeats, as training pads its windows. Every window only looks back, as live.
   auto windows = torch::zeros({chunks, w, kAudioDim});
   auto acc = windows.accessor<float, 3>();
   for (int k = 0; k < chunks; ++k) {
     const int now = k * c - 1;
     for (int r = 0; r < w; ++r) {
-      const int f = now - (w - 1) + r;
-      if (f < 0 || f >= n) continue;
+      const int f = std::max(0, now - (w - 1) + r);
+      if (f >= n) continue;
       for (int d = 0; d < kAudioDim; ++d) acc[k][r][d] = feats.data[static_cast<size_t>(f) * kAudioDim + d];
     }
   }

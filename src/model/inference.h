@@ -72,7 +72,8 @@ class MusicToDance {
   const std::vector<std::string>& genres() const { return meta_.config.music.genres; }
 
   // Select the genre (throws e2m::Error for an unknown one) and the starting pose: the last
-  // motion_window frames of `initial` (the rest pose when null or shorter, padded at the front).
+  // motion_window frames of `initial` (start_features when null; a short one is padded at the front
+  // with its first frame, as training pads its windows).
   // Resets the internal history used by next_chunk(audio) and dance().
   void reset(const std::string& genre, const motion::Clip* initial = nullptr);
 
@@ -97,6 +98,10 @@ class MusicToDance {
                      const motion::Clip* initial = nullptr);
   std::vector<float> dance_features(const audio::FeatureFrames& feats, const std::string& genre,
                                     const motion::Clip* initial = nullptr);
+
+  // The first motion history when none is given: the training data's mean frame standing still
+  // (never a T-pose), `frames` times.
+  std::vector<float> start_features(int frames) const;
 
   const ModelMeta& meta() const { return meta_; }
   int64_t parameter_count() const;

@@ -1,6 +1,8 @@
 // VMC and VJ OSC outputs of the live engine.
 #include "net/live_outputs.h"
 
+#include <algorithm>
+
 namespace e2m::net {
 
 VmcOutput::VmcOutput(std::string_view host_port, VmcOptions options)
@@ -30,6 +32,44 @@ void VjOutput::send(const live::OutputFrame& frame) noexcept {
   info.phase = frame.analysis.phase;
   info.onset = frame.analysis.onset;
   encoder_.encode(frame.pose, info, packets_);
+  sender_.send(packets_);
+}
+
+ScalarOutput::ScalarOutput(std::string_view host_port, std::vector<ScalarMapping> mappings, bool bundled)
+    : mappings_(std::move(mappings)),
+      sender_(host_port, "OSC destination"),
+      packets_(bundled ? kDefaultMaxBundleBytes : 0) {}
+
+float ScalarOutput::value(const ScalarMapping& m, const live::OutputFrame& f) const noexcept {
+  float unit = 0;  // the source in [0, 1]
+  switch (m.source) {
+    case ScalarMapping::Source::kBeat:
+      unit = beat_ ? 1.0f : 0.0f;
+      break;
+    case ScalarMapping::Source::kPhase:
+      unit = f.analysis.phase;
+      break;
+    case ScalarMapping::Source::kOnset:
+      unit = std::min(1.0f, f.analysis.onset);
+      break;
+    case ScalarMapping::Source::kEnergy:
+      unit = std::min(1.0f, 4.0f * f.analysis.level);  // RMS 0.25 (-12 dBFS) reads as full
+      break;
+    case ScalarMapping::Source::kTempo:
+      unit = std::clamp((f.analysis.tempo_bpm - 60.0f) / 120.0f, 0.0f, 1.0f);
+      break;
+  }
+  return m.out_min + unit * (m.out_max - m.out_min);
+}
+
+void ScalarOutput::send(const live::OutputFrame& frame) noexcept {
+  beat_ = frame.analysis.beat_count > last_beats_;
+  last_beats_ = frame.analysis.beat_count;
+  packets_.clear();
+  for (const auto& m : mappings_) {
+    packets_.begin_message(m.address, 1).add_float(value(m, frame));
+    packets_.end_message();
+  }
   sender_.send(packets_);
 }
 

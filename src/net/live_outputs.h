@@ -2,7 +2,9 @@
 // output clock calls every tick. Encoding and sending allocate nothing and never throw.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "live/output_sink.h"
 #include "net/frame_packets.h"
@@ -36,6 +38,30 @@ class VjOutput : public live::OutputSink {
   Sender sender_;
   FramePackets packets_;
   std::int64_t last_beats_ = 0;
+};
+
+// Scalars to addresses the user picked (Resolume maps fixed addresses to its own controls): beat (1 on
+// the frame a beat falls, else 0), phase, onset, energy (input level) and tempo, each scaled from its
+// natural range ([0, 1], tempo 60..180 BPM) into [out_min, out_max].
+struct ScalarMapping {
+  enum class Source { kBeat, kPhase, kOnset, kEnergy, kTempo } source = Source::kBeat;
+  std::string address;
+  float out_min = 0, out_max = 1;
+};
+
+class ScalarOutput : public live::OutputSink {
+ public:
+  ScalarOutput(std::string_view host_port, std::vector<ScalarMapping> mappings, bool bundled = true);
+  void send(const live::OutputFrame& frame) noexcept override;
+  const Sender& sender() const { return sender_; }
+
+ private:
+  float value(const ScalarMapping& m, const live::OutputFrame& f) const noexcept;
+  std::vector<ScalarMapping> mappings_;
+  Sender sender_;
+  FramePackets packets_;
+  std::int64_t last_beats_ = 0;
+  bool beat_ = false;
 };
 
 }  // namespace e2m::net

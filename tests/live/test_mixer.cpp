@@ -148,3 +148,28 @@ TEST_CASE("cue words the text model does not know get the nearest known word sug
   CHECK(live::suggest_words("a person waves", known).empty());
   CHECK(live::suggest_words("anything", {}).empty());
 }
+
+TEST_CASE("offline dance starts as training and live do: first audio frame repeated, standing history",
+          "[live][generator]") {
+  model::MusicToDance m2d;
+  test::load_tiny_dance(m2d);
+  const int w = m2d.audio_window(), m = m2d.motion_window(), c = m2d.chunk_frames();
+  audio::FeatureFrames feats;
+  feats.frames = 3 * c;
+  for (int i = 0; i < feats.frames * audio::kAudioFeatureDim; ++i)
+    feats.data.push_back(float((i * 37) % 11) / 7);
+  const auto offline = m2d.dance_features(feats, "waltz");
+  std::vector<float> window;
+  for (int r = 0; r < w; ++r)
+    window.insert(window.end(), feats.data.begin(), feats.data.begin() + audio::kAudioFeatureDim);
+  const auto history = m2d.start_features(m);
+  m2d.set_genre("waltz");
+  const auto first = m2d.next_chunk(window.data(), history.data());
+  double worst = 0;
+  for (size_t i = 0; i < first.size(); ++i) worst = std::max(worst, double(std::abs(first[i] - offline[i])));
+  INFO("largest difference in the first chunk: " << worst);
+  CHECK(worst < 1e-4);
+  // The standing start has no velocity and is not the T-pose.
+  CHECK(history[motion::kFeatRootVel] == 0.0f);
+  CHECK(history[motion::kFeatVel + 3] == 0.0f);
+}

@@ -1,0 +1,81 @@
+// `e2m bench` live section: the live engine on a click track played in real time with paper-size
+// models (random weights), VMC and VJ OSC going out, a cue every 10 s: output jitter, underruns,
+// chunk time, the motion reaction time the chunking implies, and the engine's CPU use.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "app/bench.h"
+#include "audio/audio_file.h"
+#include "audio/demo_track.h"
+#include "live/engine.h"
+#include "model/inference.h"
+#include "net/live_outputs.h"
+
+namespace e2m::app {
+
+namespace {
+
+double process_cpu_s() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+struct TempWav {
+  std::filesystem::path path;
+  TempWav(double seconds) {
+    path =
+        std::filesystem::temp_directory_path() / ("e2m-bench-clicks-" + std::to_string(::getpid()) + ".wav");
+    audio::write_wav(path, audio::click_track(44100, seconds, 120.0), 44100);
+  }
+  ~TempWav() { std::filesystem::remove(path); }
+};
+
+}  // namespace
+
+void bench_live(const BenchOptions& opt, BenchReport& report) {
+  const double seconds = opt.quick ? 8.0 : 60.0;
+  const TempWav wav(seconds);
+  model::configure_cpu_runtime();
+  torch::set_num_threads(std::max(1, opt.threads - 1));  // leave the audio and output threads a core
+  auto mcfg = model::ModelConfig::defaults(model::ModelKind::Music2Dance);
+  model::MusicToDance dance;
+  dance.set_model(model::Music2Dance(mcfg), model::ModelMeta{mcfg, {}, {}, {}, {}});
+  live::EngineOptions eo;
+  eo.input = "file:" + wav.path.string();
+  live::Engine engine(eo, dance, nullptr);
+  net::VmcOutput vmc("127.0.0.1:9");
+  net::VjOutput vj("127.0.0.1:9");
+  engine.add_sink(&vmc);
+  engine.add_sink(&vj);
+  const double cpu0 = process_cpu_s();
+  const auto t0 = std::chrono::steady_clock::now();
+  engine.start();
+  while (engine.poll()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  engine.stop();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu = process_cpu_s() - cpu0;
+  const auto& st = engine.stats();
+  const std::string ctx = std::to_string(int(seconds)) +
+                          " s click track at 120 BPM played in real time, "
+                          "paper-size music2dance (random weights), VMC + VJ OSC out";
+  report.push_back({"live", "output_jitter_p50", engine.output_jitter().percentile_ns(0.5) / 1e6, "ms", ctx});
+  report.push_back({"live", "output_jitter_p99", engine.output_jitter().percentile_ns(0.99) / 1e6, "ms",
+                    "output clock wake-up lateness; target p99 <= 1 ms"});
+  report.push_back({"live", "output_tick_work_p99", engine.output_work().percentile_ns(0.99) / 1e6, "ms",
+                    "time inside one 60 Hz tick (sample, filter, encode, send)"});
+  report.push_back({"live", "underruns", double(st.underruns), "count", "target 0 at 60 Hz"});
+  report.push_back({"live", "late_chunks", double(st.late_chunks), "count", ""});
+  report.push_back({"live", "chunk_ms_max", st.chunk_ms_max, "ms", "one 8-frame chunk (267 ms of motion)"});
+  report.push_back({"live", "motion_reaction_time", 1000 * engine.play_delay_s(), "ms",
+                    "playback runs a chunk plus a margin behind the audio it follows"});
+  report.push_back({"live", "engine_cpu", 100 * cpu / wall, "% of one core",
+                    "all engine threads; target <= 15% with the paper-size model"});
+}
+
+}  // namespace e2m::app
