@@ -50,8 +50,8 @@ int cmd_bench(int argc, char** argv) {
   opt.quick = args.count("quick") > 0;
   if (args.count("only")) opt.only = args["only"].as<std::string>();
   if (opt.threads < 1) throw Error("--threads " + std::to_string(opt.threads) + ": expected at least 1");
-  if (!opt.only.empty() && opt.only != "audio" && opt.only != "model")
-    throw Error("--only " + opt.only + ": expected audio or model");
+  if (!opt.only.empty() && opt.only != "audio" && opt.only != "model" && opt.only != "live")
+    throw Error("--only " + opt.only + ": expected audio, model or live");
   BenchReport report;
   if (opt.only.empty() || opt.only == "audio") bench_audio(opt, report);
   if (opt.only.empty() || opt.only == "model") bench_model(opt, report);

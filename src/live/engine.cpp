@@ -269,6 +269,7 @@ void Engine::stop() {
 double Engine::play_delay_s() const { return impl_->delay_s(); }
 const LatencyHistogram& Engine::output_jitter() const { return impl_->clock.wake_jitter(); }
 const LatencyHistogram& Engine::output_work() const { return impl_->clock.tick_work(); }
+bool Engine::output_realtime() const { return impl_->clock.realtime(); }
 
 bool Engine::running() const {
   const Impl& m = *impl_;

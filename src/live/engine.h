@@ -74,6 +74,7 @@ class Engine {
   // The output clock's wake-up lateness (actual - scheduled) and time spent inside each tick.
   const LatencyHistogram& output_jitter() const;
   const LatencyHistogram& output_work() const;
+  bool output_realtime() const;  // the output clock got SCHED_FIFO priority
 
  private:
   struct Impl;

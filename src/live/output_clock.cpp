@@ -1,6 +1,9 @@
 // OutputClock: absolute-deadline tick loop on CLOCK_MONOTONIC (clock_nanosleep TIMER_ABSTIME).
 #include "live/output_clock.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <cerrno>
 #include <cmath>
 #include <ctime>
@@ -73,6 +76,12 @@ int64_t OutputClock::next_tick(int64_t tick, int64_t now) noexcept {
 }
 
 void OutputClock::run() noexcept {
+  // A real-time priority keeps the wake-ups on time while other threads (the generator, a build)
+  // load every core. Allowed to root or with an rtprio limit (e.g. the audio group's); without it
+  // the clock runs at normal priority and says so in realtime().
+  sched_param sp{};
+  sp.sched_priority = kRealtimePriority;
+  realtime_.store(pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0, std::memory_order_relaxed);
   int64_t tick = 0;
   while (!stop_.load(std::memory_order_acquire)) {
     int64_t deadline = scheduled_ns(tick);

@@ -47,7 +47,11 @@ class OutputClock {
   const LatencyHistogram& wake_jitter() const noexcept { return jitter_; }  // actual - scheduled wake
   const LatencyHistogram& tick_work() const noexcept { return work_; }      // time inside fn
 
-  static int64_t now_ns() noexcept;  // CLOCK_MONOTONIC, ns
+  static int64_t now_ns() noexcept;
+  // Whether the clock's thread got SCHED_FIFO priority (see run()).
+  bool realtime() const noexcept { return realtime_.load(std::memory_order_relaxed); }
+  static constexpr int kRealtimePriority =
+      70;  // below JACK's usual 80-95 for audio callbacks  // CLOCK_MONOTONIC, ns
 
  private:
   void run() noexcept;
@@ -59,6 +63,7 @@ class OutputClock {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> start_ns_{0};
+  std::atomic<bool> realtime_{false};
   std::atomic<uint64_t> ticks_{0};
   std::atomic<uint64_t> missed_{0};
   LatencyHistogram jitter_;
