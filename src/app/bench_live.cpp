@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "app/bench.h"
 #include "audio/audio_file.h"
 #include "audio/demo_track.h"
+#include "audio/features.h"
 #include "live/engine.h"
 #include "model/inference.h"
 #include "net/live_outputs.h"
@@ -36,6 +38,57 @@ struct TempWav {
   ~TempWav() { std::filesystem::remove(path); }
 };
 
+using Clock = std::chrono::steady_clock;
+
+// Records when each onset left for the VJ receivers (it runs right after the VJ output's send).
+class OnsetProbe : public live::OutputSink {
+ public:
+  OnsetProbe() { events.reserve(1 << 16); }
+  void send(const live::OutputFrame&) noexcept override {}
+  void onset(float, double stream_time_s) noexcept override {
+    if (events.size() < events.capacity()) events.push_back({Clock::now(), stream_time_s});
+  }
+  struct Event {
+    Clock::time_point wall;
+    double stream_s;
+  };
+  std::vector<Event> events;
+};
+
+struct ChunkEvent {
+  Clock::time_point wall;
+  int64_t audio_frames;
+};
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, size_t(p * double(v.size() - 1) + 0.5))];
+}
+
+// Per click: the first onset found within 100 ms of it, and the first chunk made from audio that
+// holds it; both as wall time after the click was played.
+void click_latencies(const std::vector<double>& clicks, Clock::time_point start, const OnsetProbe& probe,
+                     const std::vector<ChunkEvent>& chunks, std::vector<double>& onset_ms,
+                     std::vector<double>& motion_ms) {
+  auto since = [&](Clock::time_point t, double c) {
+    return std::chrono::duration<double, std::milli>(t - start).count() - 1000 * c;
+  };
+  for (double c : clicks) {
+    for (const auto& e : probe.events)
+      if (e.stream_s > c - 0.03 && e.stream_s < c + 0.1) {
+        onset_ms.push_back(since(e.wall, c));
+        break;
+      }
+    const int64_t frame = int64_t(c * audio::kFeatureFps);
+    for (const auto& e : chunks)
+      if (e.audio_frames > frame) {
+        motion_ms.push_back(since(e.wall, c));
+        break;
+      }
+  }
+}
+
 }  // namespace
 
 void bench_live(const BenchOptions& opt, BenchReport& report) {
@@ -48,11 +101,16 @@ void bench_live(const BenchOptions& opt, BenchReport& report) {
   dance.set_model(model::Music2Dance(mcfg), model::ModelMeta{mcfg, {}, {}, {}, {}});
   live::EngineOptions eo;
   eo.input = "file:" + wav.path.string();
+  std::vector<ChunkEvent> chunks;
+  chunks.reserve(size_t(seconds * 30));
+  eo.on_chunk = [&chunks](int64_t, int64_t audio_frames) { chunks.push_back({Clock::now(), audio_frames}); };
   live::Engine engine(eo, dance, nullptr);
   net::VmcOutput vmc("127.0.0.1:9");
   net::VjOutput vj("127.0.0.1:9");
+  OnsetProbe probe;
   engine.add_sink(&vmc);
   engine.add_sink(&vj);
+  engine.add_sink(&probe);
   const double cpu0 = process_cpu_s();
   const auto t0 = std::chrono::steady_clock::now();
   engine.start();
@@ -64,6 +122,16 @@ void bench_live(const BenchOptions& opt, BenchReport& report) {
   const std::string ctx = std::to_string(int(seconds)) +
                           " s click track at 120 BPM played in real time, "
                           "paper-size music2dance (random weights), VMC + VJ OSC out";
+  std::vector<double> onset_ms, motion_ms;
+  click_latencies(audio::click_times(seconds, 120.0), engine.start_time(), probe, chunks, onset_ms,
+                  motion_ms);
+  report.push_back(
+      {"live", "onset_to_osc_p50", percentile(onset_ms, 0.5), "ms",
+       "click played -> /e2m/onset sent (" + std::to_string(onset_ms.size()) + " clicks found)"});
+  report.push_back({"live", "onset_to_osc_p99", percentile(onset_ms, 0.99), "ms", "target p99 <= 25 ms"});
+  report.push_back({"live", "onset_to_motion_generated_p50", percentile(motion_ms, 0.5), "ms",
+                    "click played -> first chunk made from audio holding it"});
+  report.push_back({"live", "onset_to_motion_generated_p99", percentile(motion_ms, 0.99), "ms", ""});
   report.push_back({"live", "output_jitter_p50", engine.output_jitter().percentile_ns(0.5) / 1e6, "ms", ctx});
   report.push_back({"live", "output_jitter_p99", engine.output_jitter().percentile_ns(0.99) / 1e6, "ms",
                     std::string("output clock wake-up lateness; target p99 <= 1 ms; ") +

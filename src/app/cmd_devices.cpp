@@ -37,6 +37,11 @@ int cmd_devices(int argc, char** argv) {
     std::printf("%-5d %-40.40s %-28.28s %4d %4d %8.0f%s\n", d.index, d.name.c_str(), d.host_api.c_str(),
                 d.max_input_channels, d.max_output_channels, d.default_sample_rate, mark.c_str());
   }
+  std::printf(
+      "\nUse one with --input device:NAME or device:INDEX. To dance to what this computer plays: with\n"
+      "PulseAudio or PipeWire, make an output's \".monitor\" source the default capture (pactl\n"
+      "set-default-source ...monitor) and use --input device; with JACK use --input device:system or\n"
+      "connect the player's outputs to e2m's input ports.\n");
   return 0;
 }
 

@@ -100,7 +100,8 @@ FeatureExtractor::FeatureExtractor(int input_rate)
     const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_MQ, 0);
     const soxr_runtime_spec_t runtime = soxr_runtime_spec(1);
     src_ = soxr_create(double(input_rate), double(kAnalysisRate), 1, &err, &io, &quality, &runtime);
-    if (err || !src_) throw Error(std::string("feature extractor: soxr: ") + (err ? err : "cannot create the resampler"));
+    if (err || !src_)
+      throw Error(std::string("feature extractor: soxr: ") + (err ? err : "cannot create the resampler"));
     // Output room for one block of kResampleBlock input samples, sized once.
     resampled_.resize(size_t(kResampleBlock * double(kAnalysisRate) / input_rate) + 64);
   }
@@ -137,8 +138,8 @@ int FeatureExtractor::resample(const float* samples, size_t count, std::vector<f
   for (int guard = 0; guard < 1 << 20; ++guard) {
     const size_t chunk = std::min<size_t>(count - done, kResampleBlock);
     size_t used = 0, made = 0;
-    const soxr_error_t err = soxr_process(static_cast<soxr_t>(src_), samples ? samples + done : nullptr, chunk,
-                                          &used, resampled_.data(), resampled_.size(), &made);
+    const soxr_error_t err = soxr_process(static_cast<soxr_t>(src_), samples ? samples + done : nullptr,
+                                          chunk, &used, resampled_.data(), resampled_.size(), &made);
     if (err) throw Error(std::string("feature extractor: soxr: ") + err);
     frames += push_analysis(resampled_.data(), made, out);
     done += used;
@@ -184,7 +185,11 @@ void FeatureExtractor::process_hop() {
   // Causal peak picking, one hop late: prev1_ is a peak when it beats both neighbours and an
   // adaptive threshold (local mean plus a share of the recent peak level).
   const double thresh = 1.5 * onset_mean_ + 0.1 * onset_level_ + 1e-6;
-  if (prev1_ > prev2_ && prev1_ >= o && prev1_ > thresh) frame_peak_ = true;
+  if (prev1_ > prev2_ && prev1_ >= o && prev1_ > thresh) {
+    frame_peak_ = true;
+    const long peak_hop = frames_ * kHopsPerFrame + hops_in_frame_ - 1;
+    if (onset_fn_) onset_fn_(onset_ctx_, prev1_, double(peak_hop) * kHop / kAnalysisRate);
+  }
   const double hop_s = double(kHop) / kAnalysisRate;
   onset_mean_ += (prev1_ - onset_mean_) * (hop_s / 0.5);
   onset_level_ = std::max<double>(prev1_, onset_level_ * std::exp(-hop_s / 5.0));

@@ -37,6 +37,14 @@ class FeatureExtractor {
   long frames_done() const { return frames_; }
   // Beat times in seconds since the start of the stream, when record_beats(true).
   void record_beats(bool on) { record_beats_ = on; }
+  // Called from push() for every onset peak as soon as it is found (one hop after the peak, 11 ms,
+  // instead of at the end of its 33 ms frame): strength and the peak's time in seconds since the
+  // stream started. Must not throw. Live VJ outputs send /e2m/onset from here.
+  using OnsetObserver = void (*)(void* context, float strength, double time_s);
+  void set_onset_observer(OnsetObserver fn, void* context) {
+    onset_fn_ = fn;
+    onset_ctx_ = context;
+  }
   const std::vector<double>& beat_times() const { return beats_; }
   const BeatState& beat_state() const { return last_; }
 
@@ -64,6 +72,8 @@ class FeatureExtractor {
   double onset_mean_ = 0, onset_level_ = 0;
   BeatState last_;
   bool record_beats_ = false;
+  OnsetObserver onset_fn_ = nullptr;
+  void* onset_ctx_ = nullptr;
   std::vector<double> beats_;
   std::vector<int> chroma_class_;  // pitch class per spectrum bin, -1 = unused
 };

@@ -65,6 +65,7 @@ struct Engine::Impl {
   void apply_control(const Command& c);
   void produce_chunk();
   static void tick(void* ctx, int64_t tick, int64_t scheduled_ns);
+  static void on_onset(void* ctx, float strength, double time_s);
 
   EngineOptions opt;
   model::MusicToDance& dance;
@@ -115,8 +116,13 @@ void Engine::Impl::publish(const std::vector<float>& rows, double level) {
   }
 }
 
+void Engine::Impl::on_onset(void* ctx, float strength, double time_s) {
+  for (OutputSink* s : static_cast<Impl*>(ctx)->sinks) s->onset(strength, time_s);
+}
+
 void Engine::Impl::feature_loop() {
   audio::FeatureExtractor fx(source->sample_rate());
+  fx.set_onset_observer(&Impl::on_onset, this);
   std::vector<float> buf(2048), rows;
   rows.reserve(size_t(audio::kAudioFeatureDim) * 16);
   while (!stop) {
@@ -185,6 +191,7 @@ void Engine::Impl::produce_chunk() {
   // Late: its first frame was due on the output before the chunk was ready.
   const double now_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (now_s > double(first) / kModelFps + delay_s()) ++stats.late_chunks;
+  if (opt.on_chunk) opt.on_chunk(first, gen.audio_frames());
 }
 
 void Engine::Impl::generator_loop() {
@@ -270,6 +277,7 @@ double Engine::play_delay_s() const { return impl_->delay_s(); }
 const LatencyHistogram& Engine::output_jitter() const { return impl_->clock.wake_jitter(); }
 const LatencyHistogram& Engine::output_work() const { return impl_->clock.tick_work(); }
 bool Engine::output_realtime() const { return impl_->clock.realtime(); }
+std::chrono::steady_clock::time_point Engine::start_time() const { return impl_->started; }
 
 bool Engine::running() const {
   const Impl& m = *impl_;

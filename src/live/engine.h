@@ -6,6 +6,7 @@
 #include <concurrentqueue/concurrentqueue.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -37,6 +38,8 @@ struct EngineOptions {
   PoseFilterParams filter{{1.5, 0.5, 1.0}, {2.0, 0.3, 1.0}};
   bool root_lock = false;
   std::function<void(const std::string&)> log;  // one line per event, from any non-real-time thread
+  // Generator thread, after each chunk: its first frame and how many audio frames it had (bench).
+  std::function<void(int64_t first_frame, int64_t audio_frames)> on_chunk;
 };
 
 // Counters, readable from any thread while the engine runs.
@@ -75,6 +78,8 @@ class Engine {
   const LatencyHistogram& output_jitter() const;
   const LatencyHistogram& output_work() const;
   bool output_realtime() const;  // the output clock got SCHED_FIFO priority
+  // When start() began the audio: stream time t plays at start_time() + t.
+  std::chrono::steady_clock::time_point start_time() const;
 
  private:
   struct Impl;

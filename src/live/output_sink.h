@@ -30,6 +30,12 @@ class OutputSink {
   virtual ~OutputSink() = default;
   // Output clock thread: must not allocate, lock, log or throw.
   virtual void send(const OutputFrame& frame) noexcept = 0;
+  // Feature thread, as soon as an onset peak is found (about 11 ms after it, not at the next tick):
+  // strength and the onset's time on the stream (seconds since the audio started). Default: ignore.
+  virtual void onset(float strength, double stream_time_s) noexcept {
+    (void)strength;
+    (void)stream_time_s;
+  }
 };
 
 }  // namespace e2m::live

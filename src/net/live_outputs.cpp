@@ -20,7 +20,16 @@ void VmcOutput::send(const live::OutputFrame& frame) noexcept {
 VjOutput::VjOutput(std::string_view host_port, VjOptions options)
     : encoder_(options),
       sender_(host_port, "VJ OSC destination"),
-      packets_(options.bundled ? options.max_bundle_bytes : 0) {}
+      packets_(options.bundled ? options.max_bundle_bytes : 0),
+      onset_packets_(0),
+      onset_address_(options.prefix + "/onset") {}
+
+void VjOutput::onset(float strength, double) noexcept {
+  onset_packets_.clear(0);
+  onset_packets_.begin_message(onset_address_, 1).add_float(strength);
+  onset_packets_.end_message();
+  sender_.send(onset_packets_);
+}
 
 void VjOutput::send(const live::OutputFrame& frame) noexcept {
   VjFrameInfo info;

@@ -31,12 +31,16 @@ class VjOutput : public live::OutputSink {
  public:
   VjOutput(std::string_view host_port, VjOptions options = {});
   void send(const live::OutputFrame& frame) noexcept override;
+  // /prefix/onset at once from the feature thread (its own packet buffer; the socket is shared).
+  void onset(float strength, double stream_time_s) noexcept override;
   const Sender& sender() const { return sender_; }
 
  private:
   VjEncoder encoder_;
   Sender sender_;
   FramePackets packets_;
+  FramePackets onset_packets_;
+  std::string onset_address_;
   std::int64_t last_beats_ = 0;
 };
 
