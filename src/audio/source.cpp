@@ -33,7 +33,9 @@ class MemorySource final : public AudioSource {
   }
   bool realtime() const override { return pace_; }
   bool finished() const override { return !loop_ && pos_ >= samples_.size(); }
+  ReadInfo last_read() const override { return last_; }
   size_t read(float* out, size_t max, std::chrono::milliseconds wait) override {
+    last_ = ReadInfo{};
     if (samples_.empty() || finished()) return 0;
     if (pace_) {
       if (!started_) start();
@@ -60,6 +62,7 @@ class MemorySource final : public AudioSource {
       pos_ += n;
       got += n;
     }
+    note_read(got);
     delivered_ += got;
     return got;
   }
@@ -73,6 +76,18 @@ class MemorySource final : public AudioSource {
   uint64_t delivered_ = 0;
   bool started_ = false;
   std::chrono::steady_clock::time_point t0_;
+  ReadInfo last_;
+
+  // Index = samples delivered so far; a paced source's "ADC time" is when the sample became due.
+  void note_read(size_t got) {
+    last_.index = last_.block_index = delivered_;
+    last_.frames = got;
+    if (pace_ && got > 0) {
+      const auto due = t0_ + std::chrono::nanoseconds(int64_t(double(delivered_) * 1e9 / rate_));
+      last_.adc_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due.time_since_epoch()).count();
+      last_.stamp.adc_ns = last_.adc_ns;
+    }
+  }
 };
 
 }  // namespace
