@@ -6,11 +6,13 @@ PACKAGES=(
   build-essential cmake pkg-config git
   libopenblas0-openmp libtorch-dev
   portaudio19-dev libasound2-dev libjack-jackd2-dev librtmidi-dev libaubio-dev liblo-dev liblo-tools
+  ableton-link-dev libasio-dev
   libimgui-dev libglfw3-dev libgl-dev
   libconcurrentqueue-dev libreaderwriterqueue-dev
   catch2 libcxxopts-dev nlohmann-json3-dev libstb-dev zlib1g-dev
+  clang-14 libclang-rt-14-dev
   libsndfile1-dev libsamplerate0-dev libsoxr-dev libicu-dev
-  jackd2 jack-tools python3 python3-numpy xvfb
+  jackd2 jack-tools python3 python3-numpy xvfb iproute2
 )
 
 missing=()

@@ -20,6 +20,7 @@
 #include "live/engine.h"
 #include "live/preset.h"
 #include "live/recorder_output.h"
+#include "live/tempo_source.h"
 #include "model/inference.h"
 #include "motion/error.h"
 #include "net/command_server.h"
@@ -89,6 +90,13 @@ cxxopts::Options make_options(const char* prog) {
       "command-host", "address the OSC command server binds",
       cxxopts::value<std::string>()->default_value("127.0.0.1"))(
       "headless", "no monitor window: print the stats once a second")("q,quiet", "no stats lines")(
+      "midi",
+      "MIDI input port: 'virtual' (creates port e2m), a name or an index; pads fire cues, CCs set parameters",
+      cxxopts::value<std::string>())("midi-backend", "alsa | jack",
+                                     cxxopts::value<std::string>()->default_value("alsa"))(
+      "tempo-source", "tempo and phase for the outputs: audio | midi | link",
+      cxxopts::value<std::string>()->default_value("audio"))(
+      "link", "join an Ableton Link session (implies --tempo-source link)")(
       "threads", "CPU threads for the generators", cxxopts::value<int>()->default_value("1"))(
       "slow-generator-ms", "testing: add this much time to every chunk",
       cxxopts::value<double>()->default_value("0"))("h,help", "show help");
@@ -99,6 +107,8 @@ struct Outputs {
   std::vector<std::unique_ptr<live::OutputSink>> sinks;
   std::unique_ptr<live::RecorderOutput> recorder;
   int vmc = 0, osc = 0;
+  live::MidiMap midi_map;  // from a "midi" preset
+  live::CueBank cues;      // from a "cues" preset
 };
 
 net::VjOptions vj_options(const live::VjPreset& p) {
@@ -164,6 +174,41 @@ Outputs make_outputs(const cxxopts::ParseResult& args) {
   return out;
 }
 
+// MIDI input and the tempo source (MIDI clock or Link) the outputs follow.
+struct Control {
+  std::unique_ptr<live::MidiInputOptions> midi_options;
+  std::unique_ptr<live::MidiInput> midi;
+  std::unique_ptr<live::LinkClock> link;
+  std::unique_ptr<live::TempoSource> tempo;
+};
+
+Control make_control(const cxxopts::ParseResult& args, const Outputs& outputs, live::EngineOptions& eo) {
+  Control c;
+  std::string source = args.count("link") ? "link" : args["tempo-source"].as<std::string>();
+  if (source != "audio" && source != "midi" && source != "link")
+    throw Error("--tempo-source " + source + ": expected audio, midi or link");
+  if (args.count("midi")) {
+    c.midi_options = std::make_unique<live::MidiInputOptions>();
+    c.midi_options->port = args["midi"].as<std::string>();
+    const std::string backend = args["midi-backend"].as<std::string>();
+    if (backend != "alsa" && backend != "jack")
+      throw Error("--midi-backend " + backend + ": expected alsa or jack");
+    c.midi_options->backend = backend == "jack" ? live::MidiBackend::kJack : live::MidiBackend::kAlsa;
+    c.midi_options->follow_clock = source == "midi";
+    c.midi_options->map = outputs.midi_map;
+    c.midi_options->cues = outputs.cues;
+  } else if (source == "midi") {
+    throw Error("--tempo-source midi needs a MIDI input: give --midi PORT");
+  }
+  if (source == "link") {
+    c.link = std::make_unique<live::LinkClock>();
+    c.link->enable(true);
+    c.tempo = std::make_unique<live::LinkTempo>(*c.link);
+  }
+  eo.tempo_source = c.tempo.get();
+  return c;
+}
+
 }  // namespace
 
 int cmd_live(int argc, char** argv) {
@@ -195,7 +240,15 @@ int cmd_live(int argc, char** argv) {
   eo.log = [](const std::string& line) { std::fprintf(stderr, "e2m live: %s\n", line.c_str()); };
 
   Outputs outputs = make_outputs(args);
+  Control control = make_control(args, outputs, eo);
   live::Engine engine(eo, dance, have_text ? &text : nullptr);
+  if (control.midi_options) {
+    control.midi = std::make_unique<live::MidiInput>(*control.midi_options, engine.commands());
+    if (control.midi_options->follow_clock) {
+      control.tempo = std::make_unique<live::MidiTempo>(control.midi->clock());
+      engine.set_tempo_source(control.tempo.get());
+    }
+  }
   for (auto& o : outputs.sinks) engine.add_sink(o.get());
   if (outputs.recorder) engine.add_sink(outputs.recorder.get());
   std::unique_ptr<net::CommandServer> server;

@@ -16,6 +16,7 @@
 #include "live/mixer.h"
 #include "live/motion_sampler.h"
 #include "live/output_clock.h"
+#include "live/tempo_source.h"
 #include "live/triple_buffer.h"
 #include "model/inference.h"
 #include "motion/error.h"
@@ -66,6 +67,7 @@ struct Engine::Impl {
   void produce_chunk();
   static void tick(void* ctx, int64_t tick, int64_t scheduled_ns);
   static void on_onset(void* ctx, float strength, double time_s);
+  void external_tempo(AnalysisState& a) noexcept;
 
   EngineOptions opt;
   model::MusicToDance& dance;
@@ -90,6 +92,8 @@ struct Engine::Impl {
   std::atomic<bool> root_lock{false};
   std::atomic<int64_t> next_frame{0};  // first frame of the next chunk
   std::atomic<float> tempo{0}, confidence{0};
+  float ext_phase = 0;  // output clock thread: the external source's last phase and beat count
+  int64_t ext_beats = 0;
   std::thread feature_thread, gen_thread;
   std::chrono::steady_clock::time_point started;
 };
@@ -129,6 +133,7 @@ void Engine::Impl::feature_loop() {
     const size_t n = source->read(buf.data(), buf.size(), std::chrono::milliseconds(20));
     if (n == 0) {
       if (source->finished()) break;
+      stats.audio_device_lost = int64_t(source->stats().device_lost);
       continue;
     }
     double sq = 0;
@@ -138,7 +143,8 @@ void Engine::Impl::feature_loop() {
     publish(rows, std::sqrt(sq / double(n)));
     const audio::SourceStats st = source->stats();
     stats.audio_overruns = int64_t(st.overruns);
-    stats.audio_frames_lost = int64_t(st.frames_dropped);
+    stats.audio_frames_lost = int64_t(st.frames_lost + st.frames_skipped);
+    stats.audio_device_lost = int64_t(st.device_lost);
   }
   if (!source->realtime()) {
     rows.clear();
@@ -235,11 +241,22 @@ void Engine::Impl::tick(void* ctx, int64_t tick, int64_t scheduled_ns) {
   f.time_s = t;
   f.pose = m.filtered;
   f.analysis = m.analysis.read();
+  if (m.opt.tempo_source) m.external_tempo(f.analysis);
   f.root_lock = m.root_lock.load(std::memory_order_relaxed);
   for (OutputSink* s : m.sinks) s->send(f);
   m.stats.ticks.store(tick + 1, std::memory_order_relaxed);
   m.stats.underruns.store(int64_t(m.sampler.underruns()), std::memory_order_relaxed);
   m.stats.missed_ticks.store(int64_t(m.clock.missed()), std::memory_order_relaxed);
+}
+
+void Engine::Impl::external_tempo(AnalysisState& a) noexcept {
+  float bpm = 0, phase = 0;
+  if (!opt.tempo_source->read(std::chrono::steady_clock::now(), bpm, phase)) return;
+  if (phase + 0.5f < ext_phase) ++ext_beats;  // wrapped: a beat
+  ext_phase = phase;
+  a.tempo_bpm = bpm;
+  a.phase = phase;
+  a.beat_count = ext_beats;
 }
 
 Engine::Engine(EngineOptions options, model::MusicToDance& dance, model::TextToMotion* text)
@@ -250,6 +267,11 @@ Engine::~Engine() { stop(); }
 void Engine::add_sink(OutputSink* sink) {
   if (impl_->clock.running()) throw Error("live engine: outputs are added before start");
   impl_->sinks.push_back(sink);
+}
+
+void Engine::set_tempo_source(TempoSource* source) {
+  if (impl_->clock.running()) throw Error("live engine: the tempo source is set before start");
+  impl_->opt.tempo_source = source;
 }
 
 void Engine::start() {
@@ -337,17 +359,19 @@ AnalysisState Engine::analysis() const {
 std::string Engine::status_line() const {
   const Impl& m = *impl_;
   const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - m.started).count();
-  char buf[320];
+  char buf[400];
   std::snprintf(
       buf, sizeof buf,
       "%6.1f s | out %lld ticks (%.1f/s) underruns %lld missed %lld | gen %lld chunks, %.1f ms last, "
-      "%.1f ms max, %lld late | tempo %.1f conf %.2f beats %lld | cues %lld of %lld",
+      "%.1f ms max, %lld late | tempo %.1f conf %.2f beats %lld | cues %lld of %lld | audio lost %lld, "
+      "device lost %lld",
       t, (long long)stats_.ticks.load(), t > 0 ? double(stats_.ticks.load()) / t : 0.0,
       (long long)stats_.underruns.load(), (long long)stats_.missed_ticks.load(),
       (long long)stats_.chunks.load(), stats_.chunk_ms_last.load(), stats_.chunk_ms_max.load(),
       (long long)stats_.late_chunks.load(), double(m.tempo.load()), double(m.confidence.load()),
       (long long)stats_.beats.load(), (long long)stats_.cues_started.load(),
-      (long long)stats_.cues_requested.load());
+      (long long)stats_.cues_requested.load(), (long long)stats_.audio_frames_lost.load(),
+      (long long)stats_.audio_device_lost.load());
   return buf;
 }
 

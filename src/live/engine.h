@@ -26,6 +26,8 @@ class TextToMotion;
 
 namespace e2m::live {
 
+class TempoSource;
+
 struct EngineOptions {
   std::string input = "synth";   // audio::open_source spec; files are played at real-time speed
   std::string genre;             // empty: the model's first genre
@@ -38,6 +40,9 @@ struct EngineOptions {
   PoseFilterParams filter{{1.5, 0.5, 1.0}, {2.0, 0.3, 1.0}};
   bool root_lock = false;
   std::function<void(const std::string&)> log;  // one line per event, from any non-real-time thread
+  // Tempo and phase for the outputs from MIDI clock or Link instead of the audio (not owned; null:
+  // the audio beat clock). Beats are counted where its phase wraps.
+  TempoSource* tempo_source = nullptr;
   // Generator thread, after each chunk: its first frame and how many audio frames it had (bench).
   std::function<void(int64_t first_frame, int64_t audio_frames)> on_chunk;
 };
@@ -49,7 +54,7 @@ struct EngineStats {
   std::atomic<double> chunk_ms_last{0}, chunk_ms_max{0};
   std::atomic<int64_t> ticks{0}, missed_ticks{0}, underruns{0};
   std::atomic<int64_t> commands{0}, bad_commands{0}, cues_requested{0}, cues_started{0}, cues_failed{0};
-  std::atomic<int64_t> audio_overruns{0}, audio_frames_lost{0};
+  std::atomic<int64_t> audio_overruns{0}, audio_frames_lost{0}, audio_device_lost{0};
 };
 
 class Engine {
@@ -61,10 +66,11 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  void add_sink(OutputSink* sink);  // before start(); not owned
-  void start();                     // opens the audio source; throws e2m::Error when it cannot
-  void stop();                      // idempotent; joins every thread
-  bool running() const;             // false once the input ended, the duration passed or stop()
+  void add_sink(OutputSink* sink);             // before start(); not owned
+  void set_tempo_source(TempoSource* source);  // before start(); replaces EngineOptions::tempo_source
+  void start();                                // opens the audio source; throws e2m::Error when it cannot
+  void stop();                                 // idempotent; joins every thread
+  bool running() const;                        // false once the input ended, the duration passed or stop()
   // Handle queued commands; call often (the app's main loop, every few ms). Returns false when the
   // engine has stopped.
   bool poll();

@@ -10,6 +10,7 @@
 #include "audio/audio_file.h"
 #include "audio/demo_track.h"
 #include "live/engine.h"
+#include "live/tempo_source.h"
 #include "live_models.h"
 #include "lo_receiver.h"
 #include "motion/skeleton.h"
@@ -188,4 +189,40 @@ TEST_CASE("live: a generator too slow for real time counts underruns and the clo
   REQUIRE(times.size() > 200);
   for (size_t i = 1; i < times.size(); ++i)
     CHECK(std::abs(times[i]->args[0].f - times[i - 1]->args[0].f - 1.0f / 60) < 1e-3f);
+}
+
+TEST_CASE("live: with MIDI clock as the tempo source the VJ tempo and beats follow it, not the audio",
+          "[live][net][midi]") {
+  const test::TempDir dir("live-midi-clock");
+  Run run(demo_wav(dir, 5.0));  // the demo track is 120 BPM; the MIDI clock says 100
+  live::MidiClock clock;
+  live::MidiTempo tempo(clock);
+  run.opt.tempo_source = &tempo;
+  net::VjOutput vj(run.vj.rx.address());
+  live::Engine engine(run.opt, run.dance, nullptr);
+  engine.add_sink(&vj);
+  std::atomic<bool> done{false};
+  std::thread midi([&] {  // 24 clock ticks per beat at 100 BPM, as a DAW sends them
+    clock.start();
+    auto next = std::chrono::steady_clock::now();
+    while (!done) {
+      clock.tick(next);
+      next += std::chrono::microseconds(25000);
+      std::this_thread::sleep_until(next);
+    }
+  });
+  engine.start();
+  while (engine.poll()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  engine.stop();
+  done = true;
+  midi.join();
+  run.vj.finish();
+  const auto tempos = run.vj.rx.with_path("/e2m/tempo");
+  REQUIRE(tempos.size() > 200);
+  CHECK(std::abs(tempos.back()->args[0].f - 100.0f) < 1.5f);
+  // About 5.4 s of output at 100 BPM: 8 or 9 beats (the audio clock would give 10 or more).
+  const auto beats = run.vj.rx.with_path("/e2m/beat");
+  INFO("beats " << beats.size());
+  CHECK(beats.size() >= 7);
+  CHECK(beats.size() <= 10);
 }
