@@ -72,7 +72,10 @@ struct FeatureExtractor::Aubio {
 };
 
 FeatureExtractor::FeatureExtractor(int input_rate)
-    : input_rate_(input_rate), a_(std::make_unique<Aubio>()), clock_(double(kHop) / kAnalysisRate) {
+    : input_rate_(input_rate),
+      a_(std::make_unique<Aubio>()),
+      clock_(double(kHop) / kAnalysisRate),
+      transients_(std::clamp(input_rate, 1000, 768000), std::max(16, input_rate / 350)) {
   if (input_rate < 1000 || input_rate > 768000) {
     throw Error("feature extractor: input sample rate " + std::to_string(input_rate) +
                 " Hz is outside 1000..768000");
@@ -122,6 +125,8 @@ FeatureExtractor::~FeatureExtractor() {
 }
 
 int FeatureExtractor::push(const float* samples, size_t count, std::vector<float>& out) {
+  // Before resampling: soxr's filter and block buffering would delay an attack by tens of ms.
+  if (onset_fn_) transients_.push(samples, count, onset_fn_, onset_ctx_);
   if (!src_) return push_analysis(samples, count, out);
   return resample(samples, count, out);
 }
@@ -187,8 +192,6 @@ void FeatureExtractor::process_hop() {
   const double thresh = 1.5 * onset_mean_ + 0.1 * onset_level_ + 1e-6;
   if (prev1_ > prev2_ && prev1_ >= o && prev1_ > thresh) {
     frame_peak_ = true;
-    const long peak_hop = frames_ * kHopsPerFrame + hops_in_frame_ - 1;
-    if (onset_fn_) onset_fn_(onset_ctx_, prev1_, double(peak_hop) * kHop / kAnalysisRate);
   }
   const double hop_s = double(kHop) / kAnalysisRate;
   onset_mean_ += (prev1_ - onset_mean_) * (hop_s / 0.5);

@@ -7,6 +7,7 @@
 
 #include "audio/beat_clock.h"
 #include "audio/features.h"
+#include "audio/transient_detector.h"
 
 namespace e2m::audio {
 
@@ -37,9 +38,10 @@ class FeatureExtractor {
   long frames_done() const { return frames_; }
   // Beat times in seconds since the start of the stream, when record_beats(true).
   void record_beats(bool on) { record_beats_ = on; }
-  // Called from push() for every onset peak as soon as it is found (one hop after the peak, 11 ms,
-  // instead of at the end of its 33 ms frame): strength and the peak's time in seconds since the
-  // stream started. Must not throw. Live VJ outputs send /e2m/onset from here.
+  // Called from push() for every attack the TransientDetector finds, within a few milliseconds of it
+  // (the onset column of the features comes from a 46 ms window and is a frame late): strength in
+  // [0, 1] and the time in seconds since the stream started. Must not throw. Live VJ outputs send
+  // /e2m/onset from here.
   using OnsetObserver = void (*)(void* context, float strength, double time_s);
   void set_onset_observer(OnsetObserver fn, void* context) {
     onset_fn_ = fn;
@@ -73,6 +75,7 @@ class FeatureExtractor {
   BeatState last_;
   bool record_beats_ = false;
   OnsetObserver onset_fn_ = nullptr;
+  TransientDetector transients_;  // at the input rate, blocks of about 2.9 ms
   void* onset_ctx_ = nullptr;
   std::vector<double> beats_;
   std::vector<int> chroma_class_;  // pitch class per spectrum bin, -1 = unused

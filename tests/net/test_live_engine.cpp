@@ -128,7 +128,7 @@ TEST_CASE("live: a 10 s file streams well-formed VMC at 60 Hz and VJ beats to re
   // /e2m/onset goes out every frame and, at once, for every onset the analysis finds (the demo track
   // has a kick, snare or hat on every eighth note).
   const auto onsets = run.vj.rx.with_path("/e2m/onset");
-  CHECK(onsets.size() >= vj_frames.size() + 40);
+  CHECK(onsets.size() >= vj_frames.size() + 20);
   CHECK(beats.size() >= 12);
   CHECK(beats.size() <= 22);
 }
