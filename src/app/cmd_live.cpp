@@ -107,6 +107,16 @@ struct Outputs {
   std::vector<std::unique_ptr<live::OutputSink>> sinks;
   std::unique_ptr<live::RecorderOutput> recorder;
   int vmc = 0, osc = 0;
+  // Every destination's sender, to report failing sends once and count them.
+  std::vector<std::pair<std::string, const net::Sender*>> senders;
+  std::vector<bool> failing;
+  template <class T, class... A>
+  void add(const std::string& what, A&&... a) {
+    auto sink = std::make_unique<T>(std::forward<A>(a)...);
+    senders.emplace_back(what, &sink->sender());
+    failing.push_back(false);
+    sinks.push_back(std::move(sink));
+  }
   live::MidiMap midi_map;  // from a "midi" preset
   live::CueBank cues;      // from a "cues" preset
 };
@@ -135,17 +145,17 @@ void add_preset(const std::filesystem::path& file, Outputs& out) {
       o.bundled = t.bundled;
       o.bone_mask = t.bone_mask;
       o.root_lock = t.root_lock;
-      out.sinks.push_back(std::make_unique<net::VmcOutput>(host_port(t.host, t.port), o));
+      out.add<net::VmcOutput>("VMC " + host_port(t.host, t.port), host_port(t.host, t.port), o);
       ++out.vmc;
     }
   } else if (const auto* vj = std::get_if<live::VjPreset>(&preset)) {
     const std::string to = host_port(vj->host, vj->port);
-    if (vj->pose_messages) out.sinks.push_back(std::make_unique<net::VjOutput>(to, vj_options(*vj)));
+    if (vj->pose_messages) out.add<net::VjOutput>("VJ OSC " + to, to, vj_options(*vj));
     std::vector<net::ScalarMapping> maps;
     for (const auto& m : vj->mappings)
       maps.push_back(
           {net::ScalarMapping::Source(int(m.source)), m.address, float(m.range_min), float(m.range_max)});
-    if (!maps.empty()) out.sinks.push_back(std::make_unique<net::ScalarOutput>(to, maps, vj->bundled));
+    if (!maps.empty()) out.add<net::ScalarOutput>("OSC " + to, to, maps, vj->bundled);
     ++out.osc;
   } else {
     std::fprintf(stderr,
@@ -164,9 +174,9 @@ Outputs make_outputs(const cxxopts::ParseResult& args) {
   vo.bundled = !args.count("vmc-unbundled");
   auto vmc = list("vmc");
   if (vmc.empty() && out.vmc == 0) vmc.push_back("127.0.0.1:39539");
-  for (const auto& t : vmc) out.sinks.push_back(std::make_unique<net::VmcOutput>(t, vo));
+  for (const auto& t : vmc) out.add<net::VmcOutput>("VMC " + t, t, vo);
   out.vmc += int(vmc.size());
-  for (const auto& t : list("osc")) out.sinks.push_back(std::make_unique<net::VjOutput>(t, net::VjOptions{}));
+  for (const auto& t : list("osc")) out.add<net::VjOutput>("VJ OSC " + t, t, net::VjOptions{});
   out.osc += int(list("osc").size());
   if (args.count("record"))
     out.recorder =
@@ -207,6 +217,21 @@ Control make_control(const cxxopts::ParseResult& args, const Outputs& outputs, l
   }
   eo.tempo_source = c.tempo.get();
   return c;
+}
+
+// A destination whose sends start failing is reported once (the show goes on); returns all send errors.
+uint64_t check_senders(Outputs& out) {
+  uint64_t errors = 0;
+  for (size_t i = 0; i < out.senders.size(); ++i) {
+    const net::SenderStats st = out.senders[i].second->stats();
+    errors += st.errors;
+    if (st.errors > 0 && !out.failing[i]) {
+      out.failing[i] = true;
+      std::fprintf(stderr, "e2m live: %s: sends are failing (%llu so far); is the receiver there?\n",
+                   out.senders[i].first.c_str(), (unsigned long long)st.errors);
+    }
+  }
+  return errors;
 }
 
 }  // namespace
@@ -279,7 +304,8 @@ int cmd_live(int argc, char** argv) {
   while (!g_stop && engine.poll()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (!quiet && std::chrono::steady_clock::now() >= next_print) {
-      std::printf("%s\n", engine.status_line().c_str());
+      const uint64_t errors = check_senders(outputs);
+      std::printf("%s | send errors %llu\n", engine.status_line().c_str(), (unsigned long long)errors);
       std::fflush(stdout);
       next_print += std::chrono::seconds(1);
     }
