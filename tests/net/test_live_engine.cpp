@@ -1,6 +1,10 @@
 // The live engine end to end with real components: a file played in real time, the generator, the
 // mixer, the 60 Hz output clock, VMC and VJ OSC into a real liblo receiver, and cues over OSC.
+#include <arpa/inet.h>
 #include <lo/lo.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cmath>
@@ -225,4 +229,58 @@ TEST_CASE("live: with MIDI clock as the tempo source the VJ tempo and beats foll
   INFO("beats " << beats.size());
   CHECK(beats.size() >= 7);
   CHECK(beats.size() <= 10);
+}
+
+TEST_CASE("live: a flood of 100,000 junk packets at the command port neither stops nor disturbs the show",
+          "[live][net][flood]") {
+  const test::TempDir dir("live-flood");
+  Run run(demo_wav(dir, 6.0));
+  net::VmcOutput vmc(run.vmc.rx.address());
+  live::Engine engine(run.opt, run.dance, nullptr);
+  engine.add_sink(&vmc);
+  net::CommandServerOptions so;
+  so.port = 0;
+  net::CommandServer server(engine.commands(), so);
+  server.start();
+  engine.start();
+  // Junk of every kind: not OSC, truncated OSC, unknown addresses, wrong types, oversize.
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(uint16_t(server.port()));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string junk[] = {"garbage", std::string("/e2m/cue\0\0\0\0,i\0\0\0\0\0\1", 20),
+                              std::string("/e2m/nothing\0\0\0\0,\0\0\0", 20), std::string("/e2m/cue", 8),
+                              std::string(6000, 'x')};
+  int sent = 0;
+  while (sent < 100000 && engine.poll()) {
+    for (int k = 0; k < 1000; ++k, ++sent) {
+      const auto& j = junk[size_t(sent) % std::size(junk)];
+      sendto(fd, j.data(), j.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  close(fd);
+  const auto during = engine.stats().ticks.load();
+  while (engine.poll()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  engine.stop();
+  server.stop();
+  run.vmc.finish();
+  const auto st = server.stats();
+  INFO(engine.status_line() << " | sent " << sent << ", received " << st.packets << ", malformed "
+                            << st.malformed << ", oversize " << st.oversize << ", rate-limited "
+                            << st.rate_limited);
+  CHECK(sent == 100000);
+  CHECK(during > 0);
+  CHECK(st.commands == 0);
+  CHECK(st.packets > 0);
+  CHECK(st.malformed + st.oversize + st.rate_limited == st.packets);
+  CHECK(engine.stats().underruns == 0);
+  CHECK(engine.stats().commands == 0);
+  // The output went on at its rate through the flood.
+  const auto times = run.vmc.rx.with_path("/VMC/Ext/T");
+  REQUIRE(times.size() > 300);
+  for (size_t i = 1; i < times.size(); ++i)
+    CHECK(std::abs(times[i]->args[0].f - times[i - 1]->args[0].f - 1.0f / 60) < 1e-3f);
 }
