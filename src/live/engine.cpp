@@ -61,6 +61,9 @@ struct Engine::Impl {
   double delay_s() const { return double(dance.chunk_frames() + opt.lead_frames) / kModelFps; }
 
   void feature_loop();
+  const std::vector<float>& fill_silence(audio::FeatureExtractor& fx, std::vector<float>& buf,
+                                         std::vector<float>& rows);
+  std::chrono::steady_clock::time_point silence_since{};  // feature thread: zeros filled up to here
   void publish(const std::vector<float>& frames, double level);
   void generator_loop();
   void apply_control(const Command& c);
@@ -124,6 +127,22 @@ void Engine::Impl::on_onset(void* ctx, float strength, double time_s) {
   for (OutputSink* s : static_cast<Impl*>(ctx)->sinks) s->onset(strength, time_s);
 }
 
+// Zeros for the time since the last call (at most 0.1 s at once) while the device is gone.
+const std::vector<float>& Engine::Impl::fill_silence(audio::FeatureExtractor& fx, std::vector<float>& buf,
+                                                     std::vector<float>& rows) {
+  const auto now = std::chrono::steady_clock::now();
+  if (silence_since == std::chrono::steady_clock::time_point{}) silence_since = now;
+  const double due = std::chrono::duration<double>(now - silence_since).count() * fx.input_rate();
+  const size_t n = std::min({size_t(due), buf.size(), size_t(fx.input_rate() / 10)});
+  rows.clear();
+  if (n == 0) return rows;
+  std::fill_n(buf.begin(), n, 0.0f);
+  fx.push(buf.data(), n, rows);
+  silence_since += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(double(n) / fx.input_rate()));
+  return rows;
+}
+
 void Engine::Impl::feature_loop() {
   audio::FeatureExtractor fx(source->sample_rate());
   fx.set_onset_observer(&Impl::on_onset, this);
@@ -133,9 +152,13 @@ void Engine::Impl::feature_loop() {
     const size_t n = source->read(buf.data(), buf.size(), std::chrono::milliseconds(20));
     if (n == 0) {
       if (source->finished()) break;
-      stats.audio_device_lost = int64_t(source->stats().device_lost);
+      const audio::SourceStats st = source->stats();
+      stats.audio_device_lost = int64_t(st.device_lost);
+      // A lost device is silence, not a stop: the analysis (and with it the dance) goes on.
+      if (!st.device_up) publish(fill_silence(fx, buf, rows), 0);
       continue;
     }
+    silence_since = {};
     double sq = 0;
     for (size_t i = 0; i < n; ++i) sq += double(buf[i]) * buf[i];
     rows.clear();
@@ -145,6 +168,7 @@ void Engine::Impl::feature_loop() {
     stats.audio_overruns = int64_t(st.overruns);
     stats.audio_frames_lost = int64_t(st.frames_lost + st.frames_skipped);
     stats.audio_device_lost = int64_t(st.device_lost);
+    stats.audio_reopens = int64_t(st.reopens);
   }
   if (!source->realtime()) {
     rows.clear();

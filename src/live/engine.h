@@ -54,7 +54,7 @@ struct EngineStats {
   std::atomic<double> chunk_ms_last{0}, chunk_ms_max{0};
   std::atomic<int64_t> ticks{0}, missed_ticks{0}, underruns{0};
   std::atomic<int64_t> commands{0}, bad_commands{0}, cues_requested{0}, cues_started{0}, cues_failed{0};
-  std::atomic<int64_t> audio_overruns{0}, audio_frames_lost{0}, audio_device_lost{0};
+  std::atomic<int64_t> audio_overruns{0}, audio_frames_lost{0}, audio_device_lost{0}, audio_reopens{0};
 };
 
 class Engine {

@@ -13,6 +13,7 @@
 
 #include "audio/audio_file.h"
 #include "audio/demo_track.h"
+#include "jack_server.h"
 #include "live/engine.h"
 #include "live/tempo_source.h"
 #include "live_models.h"
@@ -283,4 +284,49 @@ TEST_CASE("live: a flood of 100,000 junk packets at the command port neither sto
   REQUIRE(times.size() > 300);
   for (size_t i = 1; i < times.size(); ++i)
     CHECK(std::abs(times[i]->args[0].f - times[i - 1]->args[0].f - 1.0f / 60) < 1e-3f);
+}
+
+TEST_CASE("live: dancing to a JACK device goes on while its server is stopped and started again",
+          "[live][net][jack]") {
+  using namespace test::jack;
+  if (!programs_installed({"jackd"}, "jackd (jackd2)")) return;
+  const test::TempDir dir("live-jack");
+  JackServer server;
+  REQUIRE(start_jack(server, "live", dir.path()));
+  model::MusicToDance dance;
+  test::load_tiny_dance(dance);
+  live::EngineOptions opt;
+  opt.input = "device:system";  // the dummy driver's capture ports
+  Listening vmc;
+  net::VmcOutput out(vmc.rx.address());
+  live::Engine engine(opt, dance, nullptr);
+  engine.add_sink(&out);
+  engine.start();
+  auto run_for = [&](double seconds) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (engine.poll() && std::chrono::steady_clock::now() < end)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  };
+  run_for(3);
+  const int64_t before = engine.stats().audio_frames;
+  CHECK(before > 30);
+  server.stop();  // the audio device vanishes mid-show
+  run_for(2);
+  const int64_t during = engine.stats().audio_frames;
+  REQUIRE(start_jack(server, "live", dir.path()));
+  run_for(5);
+  engine.stop();
+  vmc.finish();
+  INFO(engine.status_line());
+  CHECK(engine.stats().audio_device_lost >= 1);
+  CHECK(engine.stats().audio_reopens >= 1);          // the device came back
+  CHECK(engine.stats().audio_frames > during + 30);  // and the analysis went on
+  CHECK(engine.stats().underruns == 0);              // the outage was silence to the dance, not a stop
+  // The output never paused: every /VMC/Ext/T 1/60 s after the one before, through the outage.
+  const auto times = vmc.rx.with_path("/VMC/Ext/T");
+  REQUIRE(times.size() > 500);
+  int gaps = 0;
+  for (size_t i = 1; i < times.size(); ++i)
+    gaps += std::abs(times[i]->args[0].f - times[i - 1]->args[0].f - 1.0f / 60) > 1e-3f;
+  CHECK(gaps == 0);
 }
