@@ -66,7 +66,8 @@ cxxopts::Options make_options(const char* prog) {
       prog,
       "Dance to live audio and stream the motion: VMC to VTuber avatars (VSeeFace, Warudo, VNyan, Unity),\n"
       "the VJ OSC layout to TouchDesigner or Resolume. Type a cue and Enter (\"wave\", \"bow\"; /cancel,\n"
-      "/now TEXT, /upper TEXT, /genre NAME, /intensity X, /rootlock 0|1); OSC commands on --command-port.\n\n"
+      "/now TEXT, /upper TEXT, /genre NAME, /intensity X, /rootlock 0|1, /learn PARAMETER); OSC commands\n"
+      "on --command-port.\n\n"
       "  e2m live                                   (the demo track to VMC 127.0.0.1:39539)\n"
       "  e2m live --input device --vmc 127.0.0.1:39539 --osc 127.0.0.1:7000\n"
       "  e2m live --input play:song.ogg --genre waltz --record show.bvh\n");
@@ -190,6 +191,7 @@ struct Control {
   std::unique_ptr<live::MidiInput> midi;
   std::unique_ptr<live::LinkClock> link;
   std::unique_ptr<live::TempoSource> tempo;
+  std::vector<std::string> genres;  // the dance model's, for a learned genre control
 };
 
 Control make_control(const cxxopts::ParseResult& args, const Outputs& outputs, live::EngineOptions& eo) {
@@ -234,6 +236,32 @@ uint64_t check_senders(Outputs& out) {
   return errors;
 }
 
+// "/learn intensity": the next CC moved on the MIDI input drives that parameter.
+void learn(Control& control, const live::Command& c) {
+  const std::string what(c.text_view());
+  if (!control.midi) {
+    std::fprintf(stderr, "e2m live: /learn %s: no MIDI input (give --midi PORT)\n", what.c_str());
+    return;
+  }
+  live::MidiTarget t;
+  if (what == "intensity")
+    t.kind = live::MidiTargetKind::kIntensity;
+  else if (what == "smoothing")
+    t.kind = live::MidiTargetKind::kSmoothing;
+  else if (what == "rootlock")
+    t.kind = live::MidiTargetKind::kRootLock;
+  else if (what == "genre")
+    t.kind = live::MidiTargetKind::kGenre;
+  else {
+    std::fprintf(stderr, "e2m live: /learn %s: expected intensity, smoothing, genre or rootlock\n",
+                 what.c_str());
+    return;
+  }
+  if (t.kind == live::MidiTargetKind::kGenre) t.genres = control.genres;
+  control.midi->router().learn(t);
+  std::fprintf(stderr, "e2m live: move a control on the MIDI input to drive %s\n", what.c_str());
+}
+
 }  // namespace
 
 int cmd_live(int argc, char** argv) {
@@ -266,6 +294,8 @@ int cmd_live(int argc, char** argv) {
 
   Outputs outputs = make_outputs(args);
   Control control = make_control(args, outputs, eo);
+  control.genres = dance.genres();
+  eo.on_command = [&control](const live::Command& c) { learn(control, c); };
   live::Engine engine(eo, dance, have_text ? &text : nullptr);
   if (control.midi_options) {
     control.midi = std::make_unique<live::MidiInput>(*control.midi_options, engine.commands());

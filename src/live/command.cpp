@@ -31,10 +31,11 @@ std::string_view trim(std::string_view s) {
 }
 
 [[noreturn]] void bad_line(std::string_view line, std::string_view why) {
-  throw Error(cat({"command '", line, "': ", why,
-                   " (expected /cue TEXT, /now TEXT, /upper TEXT, /cancel, /genre NAME, /intensity X, "
-                   "/rootlock 0|1, /model PATH, "
-                   "or text not starting with '/' for a cue)"}));
+  throw Error(cat(
+      {"command '", line, "': ", why,
+       " (expected /cue TEXT, /now TEXT, /upper TEXT, /learn PARAMETER, /cancel, /genre NAME, /intensity X, "
+       "/rootlock 0|1, /model PATH, "
+       "or text not starting with '/' for a cue)"}));
 }
 
 float parse_number(std::string_view line, std::string_view arg) {
@@ -102,7 +103,7 @@ std::optional<CommandKind> command_kind(std::string_view name) {
 
 bool has_text(CommandKind kind) {
   return kind == CommandKind::kCue || kind == CommandKind::kGenre || kind == CommandKind::kModel ||
-         kind == CommandKind::kNow || kind == CommandKind::kUpper;
+         kind == CommandKind::kNow || kind == CommandKind::kUpper || kind == CommandKind::kLearn;
 }
 
 std::optional<Command> parse_command_line(std::string_view line) {

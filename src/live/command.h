@@ -3,7 +3,7 @@
 //
 // Text lines (stdin cues) use the same names as the OSC addresses without the prefix:
 //   /cue TEXT   /now TEXT   /upper TEXT   /cancel   /genre NAME   /intensity X   /rootlock 0|1
-//   /model PATH
+//   /model PATH   /learn PARAMETER
 // ("/e2m/genre waltz" is accepted too), and a line that does not start with '/' is a cue.
 #pragma once
 #include <array>
@@ -23,8 +23,9 @@ enum class CommandKind : std::uint8_t {
   kModel,      // text: model file path to switch to
   kNow,        // text: a cue that replaces the current one at once (cue queues after it)
   kUpper,      // text: a cue layered on the upper body over the dancing legs
+  kLearn,      // text: a parameter ("intensity", "smoothing", "genre", "rootlock") the next MIDI CC drives
 };
-inline constexpr int kNumCommandKinds = 8;
+inline constexpr int kNumCommandKinds = 9;
 
 struct Command {
   static constexpr std::size_t kTextBytes = 128;  // text holds at most 127 bytes and a NUL

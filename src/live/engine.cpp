@@ -153,11 +153,14 @@ void Engine::Impl::feature_loop() {
     if (n == 0) {
       if (source->finished()) break;
       const audio::SourceStats st = source->stats();
+      if (int64_t(st.device_lost) > stats.audio_device_lost)
+        log("audio device lost; dancing to silence while it is reopened (" + source->describe() + ")");
       stats.audio_device_lost = int64_t(st.device_lost);
       // A lost device is silence, not a stop: the analysis (and with it the dance) goes on.
       if (!st.device_up) publish(fill_silence(fx, buf, rows), 0);
       continue;
     }
+    if (silence_since != std::chrono::steady_clock::time_point{}) log("audio device back");
     silence_since = {};
     double sq = 0;
     for (size_t i = 0; i < n; ++i) sq += double(buf[i]) * buf[i];
@@ -358,6 +361,12 @@ bool Engine::poll() {
       }
       case CommandKind::kRootLock:
         m.root_lock = c.flag != 0;
+        break;
+      case CommandKind::kLearn:
+        if (m.opt.on_command)
+          m.opt.on_command(c);
+        else
+          ++stats_.bad_commands;
         break;
       case CommandKind::kModel:
         m.log("model \"" + std::string(c.text_view()) +

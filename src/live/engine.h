@@ -43,6 +43,8 @@ struct EngineOptions {
   // Tempo and phase for the outputs from MIDI clock or Link instead of the audio (not owned; null:
   // the audio beat clock). Beats are counted where its phase wraps.
   TempoSource* tempo_source = nullptr;
+  // Commands the engine does not handle itself (/learn: the app's MIDI input), on poll()'s thread.
+  std::function<void(const Command&)> on_command;
   // Generator thread, after each chunk: its first frame and how many audio frames it had (bench).
   std::function<void(int64_t first_frame, int64_t audio_frames)> on_chunk;
 };

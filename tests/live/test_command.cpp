@@ -1,0 +1,17 @@
+// Command lines for the controls added with MIDI: /learn names the parameter the next CC drives.
+#include "live/command.h"
+#include "motion/error.h"
+#include "test_support.h"
+
+using namespace e2m;
+
+TEST_CASE("/learn PARAMETER is a command with its parameter; /learn alone is an error", "[live][command]") {
+  const auto c = live::parse_command_line("/learn intensity");
+  REQUIRE(c.has_value());
+  CHECK(c->kind == live::CommandKind::kLearn);
+  CHECK(c->text_view() == "intensity");
+  CHECK(live::command_kind("learn") == live::CommandKind::kLearn);
+  CHECK(live::has_text(live::CommandKind::kLearn));
+  CHECK_THROWS_AS(live::parse_command_line("/learn"), Error);
+  CHECK(live::parse_command_line("/e2m/learn genre")->text_view() == "genre");
+}
