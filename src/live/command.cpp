@@ -13,8 +13,8 @@ namespace e2m::live {
 
 namespace {
 
-constexpr std::array<std::string_view, kNumCommandKinds> kNames = {"cue",      "cancel", "genre", "intensity",
-                                                                   "rootlock", "model",  "now",   "upper"};
+constexpr std::array<std::string_view, kNumCommandKinds> kNames = {
+    "cue", "cancel", "genre", "intensity", "rootlock", "model", "now", "upper", "learn"};
 
 // Joins pieces into one message (appending avoids g++ 12's false -Wrestrict on "lit" + std::string).
 std::string cat(std::initializer_list<std::string_view> parts) {

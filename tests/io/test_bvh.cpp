@@ -196,7 +196,7 @@ TEST_CASE("bvh to clip rejects files without the canonical joints") {
   REQUIRE_THROWS_WITH(io::bvh_to_clip(b), Catch::Contains("'pelvis' is missing"));
 }
 
-TEST_CASE("bandai bvh files read with 22 joints at 30 fps; position channels equal offsets") {
+TEST_CASE("bandai bvh files read with 22 joints at 30 fps, position channels equal offsets") {
   auto dir = test::shared_data() / "bandai" / "dataset-1";
   auto path = dir / "dataset-1_bow_active_001.bvh";
   E2M_SKIP_UNLESS_EXISTS(path);

@@ -5,7 +5,8 @@
 
 using namespace e2m;
 
-TEST_CASE("/learn PARAMETER is a command with its parameter; /learn alone is an error", "[live][command]") {
+TEST_CASE("/learn PARAMETER is a command with its parameter, and /learn alone is an error",
+          "[live][command]") {
   const auto c = live::parse_command_line("/learn intensity");
   REQUIRE(c.has_value());
   CHECK(c->kind == live::CommandKind::kLearn);
@@ -14,4 +15,13 @@ TEST_CASE("/learn PARAMETER is a command with its parameter; /learn alone is an 
   CHECK(live::has_text(live::CommandKind::kLearn));
   CHECK_THROWS_AS(live::parse_command_line("/learn"), Error);
   CHECK(live::parse_command_line("/e2m/learn genre")->text_view() == "genre");
+}
+
+TEST_CASE("every command kind has a name that maps back to it", "[live][command]") {
+  for (int k = 0; k < live::kNumCommandKinds; ++k) {
+    const auto kind = live::CommandKind(k);
+    INFO("kind " << k);
+    REQUIRE(!live::command_name(kind).empty());
+    CHECK(live::command_kind(live::command_name(kind)) == kind);
+  }
 }

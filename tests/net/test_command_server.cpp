@@ -181,7 +181,7 @@ TEST_CASE("command server: malformed messages are counted and not queued") {
 }
 
 TEST_CASE(
-    "command server: an oversize packet and a flood are dropped and counted; the server still answers") {
+    "command server: an oversize packet and a flood are dropped and counted, and the server still answers") {
   CommandQueue queue;
   CommandServerOptions opt = any_port();
   opt.max_rate = 200;  // low, so the flood surely outruns the bucket

@@ -77,7 +77,7 @@ TEST_CASE("vj: /e2m/pose carries the 66 FK positions, and /e2m/frame closes the 
   }
 }
 
-TEST_CASE("vj: /e2m/beat with the count on beat frames; several frames stay apart by /e2m/frame") {
+TEST_CASE("vj: /e2m/beat with the count on beat frames, several frames stay apart by /e2m/frame") {
   Sent s;
   VjEncoder enc(VjOptions{});
   motion::PoseFrame pose;
@@ -97,7 +97,7 @@ TEST_CASE("vj: /e2m/beat with the count on beat frames; several frames stay apar
   for (int f = 0; f < 4; ++f) CHECK(frames[static_cast<size_t>(f)]->args[0].i == f);
 }
 
-TEST_CASE("vj: root-relative positions subtract the pelvis; normalised ones stay in [0,1]") {
+TEST_CASE("vj: root-relative positions subtract the pelvis, normalised ones stay in [0,1]") {
   std::mt19937 rng(9);
   VjOptions rel;
   rel.space = VjSpace::kRootRelative;

@@ -149,7 +149,7 @@ TEST_CASE("vmc: bones outside the mask are left out, not sent as zeros") {
   CHECK(rx.with_path("/VMC/Ext/T").size() == 1);
 }
 
-TEST_CASE("vmc: local positions are the Unity-mirrored rest offsets; Root and Hips compose to the pelvis") {
+TEST_CASE("vmc: local positions are the Unity-mirrored rest offsets, Root and Hips compose to the pelvis") {
   LoReceiver rx;
   Sender tx(rx.address());
   auto frame = std::make_unique<FramePackets>();
