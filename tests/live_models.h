@@ -1,9 +1,11 @@
 // Small random-weight models for the live engine tests: the pipeline, not the dance, is under test.
+// Include it before Catch (test_support.h): glog, which LibTorch brings in, defines CHECK as well.
 #pragma once
 #include "audio/features.h"
 #include "model/inference.h"
 #include "model/text_tokenizer.h"
 #include "motion/features.h"
+#include "motion/rotation.h"
 
 namespace e2m::test {
 
@@ -24,10 +26,18 @@ inline void load_tiny_dance(model::MusicToDance& dance) {
   dance.set_model(model::Music2Dance(c), live_test_meta(c));
 }
 
+// Its motion statistics come from a pose with the left arm raised, so its cues look nothing like the
+// dance (whose statistics are the rest pose's): a test can tell a cue in the stream.
 inline void load_tiny_text(model::TextToMotion& text) {
   torch::manual_seed(12);
   const auto c = model::ModelConfig::tiny(model::ModelKind::Text2Motion);
   auto meta = live_test_meta(c);
+  motion::Clip raised = motion::Clip::rest(8);
+  for (int t = 0; t < 8; ++t)
+    raised.q(t, motion::kLeftShoulder) = motion::quat_from_axis_angle({0, 0, 1}, 1.2);
+  const auto rows = motion::encode_features(raised);
+  meta.motion_norm = model::Normalization::compute(rows.data(), 8, motion::kFeatureDim);
+  for (auto& s : meta.motion_norm.std) s += 0.05f;
   meta.text_vocab =
       model::TextTokenizer::train({"a person waves", "wave", "bow", "a person bows"}, 40).to_json();
   text.set_model(model::Text2Motion(c), meta);
