@@ -9,14 +9,14 @@ struct BenchFigure {
   std::string section;  // "audio", "model", ...
   std::string name;     // "features_realtime_factor"
   double value = 0;
-  std::string unit;     // "x", "ms", "count", ...
-  std::string note;     // target or context, e.g. "target >= 300x"
+  std::string unit;  // "x", "ms", "count", ...
+  std::string note;  // target or context, e.g. "target >= 300x"
 };
 
 struct BenchOptions {
-  int threads = 1;        // CPU threads for the measured work
-  bool quick = false;     // fewer repetitions (for smoke tests)
-  std::string only;       // run one section only ("audio", "model"), empty = all
+  int threads = 1;     // CPU threads for the measured work
+  bool quick = false;  // fewer repetitions (for smoke tests)
+  std::string only;    // run one section only ("audio", "model"), empty = all
 };
 
 using BenchReport = std::vector<BenchFigure>;

@@ -38,47 +38,103 @@ struct RigTable {
 const std::vector<RigTable>& rig_tables() {
   static const std::vector<RigTable> kTables = {
       {"bandai",
-       {{"Hips", "pelvis"},          {"Spine", "spine1"},           {"Chest", "spine3"},
-        {"Neck", "neck"},            {"Head", "head"},              {"Shoulder_L", "left_collar"},
-        {"UpperArm_L", "left_shoulder"}, {"LowerArm_L", "left_elbow"}, {"Hand_L", "left_wrist"},
-        {"Shoulder_R", "right_collar"}, {"UpperArm_R", "right_shoulder"}, {"LowerArm_R", "right_elbow"},
-        {"Hand_R", "right_wrist"},   {"UpperLeg_L", "left_hip"},    {"LowerLeg_L", "left_knee"},
-        {"Foot_L", "left_ankle"},    {"Toes_L", "left_foot"},       {"UpperLeg_R", "right_hip"},
-        {"LowerLeg_R", "right_knee"}, {"Foot_R", "right_ankle"},    {"Toes_R", "right_foot"}}},
+       {{"Hips", "pelvis"},
+        {"Spine", "spine1"},
+        {"Chest", "spine3"},
+        {"Neck", "neck"},
+        {"Head", "head"},
+        {"Shoulder_L", "left_collar"},
+        {"UpperArm_L", "left_shoulder"},
+        {"LowerArm_L", "left_elbow"},
+        {"Hand_L", "left_wrist"},
+        {"Shoulder_R", "right_collar"},
+        {"UpperArm_R", "right_shoulder"},
+        {"LowerArm_R", "right_elbow"},
+        {"Hand_R", "right_wrist"},
+        {"UpperLeg_L", "left_hip"},
+        {"LowerLeg_L", "left_knee"},
+        {"Foot_L", "left_ankle"},
+        {"Toes_L", "left_foot"},
+        {"UpperLeg_R", "right_hip"},
+        {"LowerLeg_R", "right_knee"},
+        {"Foot_R", "right_ankle"},
+        {"Toes_R", "right_foot"}}},
       // CMU as converted to BVH (cgspeed/Daz names), then the ASF/AMC names as aliases.
       {"cmu",
-       {{"Hips", "pelvis"},          {"LowerBack", "spine1"},       {"Spine", "spine2"},
-        {"Spine1", "spine3"},        {"Neck", "neck"},              {"Head", "head"},
-        {"LeftShoulder", "left_collar"}, {"LeftArm", "left_shoulder"}, {"LeftForeArm", "left_elbow"},
-        {"LeftHand", "left_wrist"},  {"RightShoulder", "right_collar"}, {"RightArm", "right_shoulder"},
-        {"RightForeArm", "right_elbow"}, {"RightHand", "right_wrist"}, {"LeftUpLeg", "left_hip"},
-        {"LeftLeg", "left_knee"},    {"LeftFoot", "left_ankle"},    {"LeftToeBase", "left_foot"},
-        {"RightUpLeg", "right_hip"}, {"RightLeg", "right_knee"},    {"RightFoot", "right_ankle"},
+       {{"Hips", "pelvis"},
+        {"LowerBack", "spine1"},
+        {"Spine", "spine2"},
+        {"Spine1", "spine3"},
+        {"Neck", "neck"},
+        {"Head", "head"},
+        {"LeftShoulder", "left_collar"},
+        {"LeftArm", "left_shoulder"},
+        {"LeftForeArm", "left_elbow"},
+        {"LeftHand", "left_wrist"},
+        {"RightShoulder", "right_collar"},
+        {"RightArm", "right_shoulder"},
+        {"RightForeArm", "right_elbow"},
+        {"RightHand", "right_wrist"},
+        {"LeftUpLeg", "left_hip"},
+        {"LeftLeg", "left_knee"},
+        {"LeftFoot", "left_ankle"},
+        {"LeftToeBase", "left_foot"},
+        {"RightUpLeg", "right_hip"},
+        {"RightLeg", "right_knee"},
+        {"RightFoot", "right_ankle"},
         {"RightToeBase", "right_foot"},
-        {"root", "pelvis"},          {"lowerback", "spine1"},       {"upperback", "spine2"},
-        {"thorax", "spine3"},        {"lowerneck", "neck"},         {"lclavicle", "left_collar"},
-        {"lhumerus", "left_shoulder"}, {"lradius", "left_elbow"},   {"lwrist", "left_wrist"},
-        {"rclavicle", "right_collar"}, {"rhumerus", "right_shoulder"}, {"rradius", "right_elbow"},
-        {"rwrist", "right_wrist"},   {"lfemur", "left_hip"},        {"ltibia", "left_knee"},
-        {"lfoot", "left_ankle"},     {"ltoes", "left_foot"},        {"rfemur", "right_hip"},
-        {"rtibia", "right_knee"},    {"rfoot", "right_ankle"},      {"rtoes", "right_foot"}}},
+        {"root", "pelvis"},
+        {"lowerback", "spine1"},
+        {"upperback", "spine2"},
+        {"thorax", "spine3"},
+        {"lowerneck", "neck"},
+        {"lclavicle", "left_collar"},
+        {"lhumerus", "left_shoulder"},
+        {"lradius", "left_elbow"},
+        {"lwrist", "left_wrist"},
+        {"rclavicle", "right_collar"},
+        {"rhumerus", "right_shoulder"},
+        {"rradius", "right_elbow"},
+        {"rwrist", "right_wrist"},
+        {"lfemur", "left_hip"},
+        {"ltibia", "left_knee"},
+        {"lfoot", "left_ankle"},
+        {"ltoes", "left_foot"},
+        {"rfemur", "right_hip"},
+        {"rtibia", "right_knee"},
+        {"rfoot", "right_ankle"},
+        {"rtoes", "right_foot"}}},
       // Mixamo; the "mixamorig:" namespace is ignored by the matcher.
       {"mixamo",
-       {{"Hips", "pelvis"},          {"Spine", "spine1"},           {"Spine1", "spine2"},
-        {"Spine2", "spine3"},        {"Neck", "neck"},              {"Head", "head"},
-        {"LeftShoulder", "left_collar"}, {"LeftArm", "left_shoulder"}, {"LeftForeArm", "left_elbow"},
-        {"LeftHand", "left_wrist"},  {"RightShoulder", "right_collar"}, {"RightArm", "right_shoulder"},
-        {"RightForeArm", "right_elbow"}, {"RightHand", "right_wrist"}, {"LeftUpLeg", "left_hip"},
-        {"LeftLeg", "left_knee"},    {"LeftFoot", "left_ankle"},    {"LeftToeBase", "left_foot"},
-        {"RightUpLeg", "right_hip"}, {"RightLeg", "right_knee"},    {"RightFoot", "right_ankle"},
+       {{"Hips", "pelvis"},
+        {"Spine", "spine1"},
+        {"Spine1", "spine2"},
+        {"Spine2", "spine3"},
+        {"Neck", "neck"},
+        {"Head", "head"},
+        {"LeftShoulder", "left_collar"},
+        {"LeftArm", "left_shoulder"},
+        {"LeftForeArm", "left_elbow"},
+        {"LeftHand", "left_wrist"},
+        {"RightShoulder", "right_collar"},
+        {"RightArm", "right_shoulder"},
+        {"RightForeArm", "right_elbow"},
+        {"RightHand", "right_wrist"},
+        {"LeftUpLeg", "left_hip"},
+        {"LeftLeg", "left_knee"},
+        {"LeftFoot", "left_ankle"},
+        {"LeftToeBase", "left_foot"},
+        {"RightUpLeg", "right_hip"},
+        {"RightLeg", "right_knee"},
+        {"RightFoot", "right_ankle"},
         {"RightToeBase", "right_foot"}}},
   };
   return kTables;
 }
 
-constexpr std::array<int, 13> kRequired = {m::kPelvis,        m::kLeftHip,       m::kRightHip,   m::kLeftKnee,
-                                           m::kRightKnee,     m::kLeftAnkle,     m::kRightAnkle, m::kLeftShoulder,
-                                           m::kRightShoulder, m::kLeftElbow,     m::kRightElbow, m::kLeftWrist,
+constexpr std::array<int, 13> kRequired = {m::kPelvis,        m::kLeftHip,   m::kRightHip,   m::kLeftKnee,
+                                           m::kRightKnee,     m::kLeftAnkle, m::kRightAnkle, m::kLeftShoulder,
+                                           m::kRightShoulder, m::kLeftElbow, m::kRightElbow, m::kLeftWrist,
                                            m::kRightWrist};
 constexpr std::array<int, 5> kTrunk = {m::kSpine1, m::kSpine2, m::kSpine3, m::kNeck, m::kHead};
 
@@ -172,7 +228,8 @@ NameMap builtin_name_map(std::string_view rig) {
     if (t.rig != want) continue;
     NameMap map;
     map.rig = std::string(t.rig);
-    for (const auto& [source, canonical] : t.names) map.entries.emplace_back(std::string(source), m::joint_index(canonical));
+    for (const auto& [source, canonical] : t.names)
+      map.entries.emplace_back(std::string(source), m::joint_index(canonical));
     return map;
   }
   std::string known;
@@ -234,7 +291,8 @@ NameMap load_name_map(const std::filesystem::path& file) {
     if (j < 0) {
       std::vector<int> all(kNumJoints);
       for (int k = 0; k < kNumJoints; ++k) all[k] = k;
-      throw Error(where + "unknown canonical joint '" + canonical + "' (expected one of " + joint_list(all) + ")");
+      throw Error(where + "unknown canonical joint '" + canonical + "' (expected one of " + joint_list(all) +
+                  ")");
     }
     map.entries.emplace_back(source, j);
   }
@@ -256,7 +314,8 @@ RigMapping apply_name_map(const Bvh& bvh, const NameMap& map) {
   return rig;
 }
 
-motion::Clip retarget_bvh(const Bvh& bvh, const NameMap& map, const RetargetOptions& opt, RetargetInfo* info) {
+motion::Clip retarget_bvh(const Bvh& bvh, const NameMap& map, const RetargetOptions& opt,
+                          RetargetInfo* info) {
   if (bvh.joints.empty()) throw Error("retarget_bvh(" + map.rig + "): BVH has no joints");
   return retarget_bvh(bvh, apply_name_map(bvh, map), opt, info);
 }
@@ -278,8 +337,9 @@ motion::Clip retarget_bvh(const Bvh& bvh, const RigMapping& rig, const RetargetO
     while (a >= 0 && src[a] < 0) a = m::parent(a);
     mapped_ancestor[j] = a;
     if (src[j] >= 0 && a >= 0 && !is_source_ancestor(bvh, src[a], src[j]))
-      throw Error(where + ": source joint '" + bvh.joints[src[j]].name + "' (" + std::string(m::joint_name(j)) +
-                  ") is not below '" + bvh.joints[src[a]].name + "' (" + std::string(m::joint_name(a)) + ")");
+      throw Error(where + ": source joint '" + bvh.joints[src[j]].name + "' (" +
+                  std::string(m::joint_name(j)) + ") is not below '" + bvh.joints[src[a]].name + "' (" +
+                  std::string(m::joint_name(a)) + ")");
   }
 
   // Axis conversion A (file -> ours), maybe improper when the file is left-handed.
@@ -351,7 +411,8 @@ motion::Clip retarget_bvh(const Bvh& bvh, const RigMapping& rig, const RetargetO
   auto leg = [&](int hip, int knee, int ankle) {
     return m::norm(rest[src[knee]] - rest[src[hip]]) + m::norm(rest[src[ankle]] - rest[src[knee]]);
   };
-  double src_leg = 0.5 * (leg(m::kLeftHip, m::kLeftKnee, m::kLeftAnkle) + leg(m::kRightHip, m::kRightKnee, m::kRightAnkle));
+  double src_leg = 0.5 * (leg(m::kLeftHip, m::kLeftKnee, m::kLeftAnkle) +
+                          leg(m::kRightHip, m::kRightKnee, m::kRightAnkle));
   double our_leg = m::norm(m::rest_offset(m::kLeftKnee)) + m::norm(m::rest_offset(m::kLeftAnkle));
   if (src_leg <= 0) throw Error(where + ": source legs have zero length at rest");
   double leg_ratio = our_leg / (src_leg * scale);
@@ -420,7 +481,8 @@ motion::Clip retarget_bvh(const Bvh& bvh, const RigMapping& rig, const RetargetO
     }
     if (j == m::kPelvis || j == m::kSpine3) {
       // Two-vector frame: left-right line and the trunk upwards.
-      int l = j == m::kPelvis ? m::kLeftHip : m::kLeftCollar, r = j == m::kPelvis ? m::kRightHip : m::kRightCollar;
+      int l = j == m::kPelvis ? m::kLeftHip : m::kLeftCollar,
+          r = j == m::kPelvis ? m::kRightHip : m::kRightCollar;
       if (src[l] < 0 || src[r] < 0) {
         l = m::kLeftShoulder;
         r = m::kRightShoulder;
@@ -495,7 +557,8 @@ motion::Clip retarget_bvh(const Bvh& bvh, const RigMapping& rig, const RetargetO
       world[j] = world_of(f, j, corr[j]);
     }
     clip.q(f, 0) = world[0];
-    for (int j = 1; j < kNumJoints; ++j) clip.q(f, j) = m::normalized(m::conjugate(world[m::parent(j)]) * world[j]);
+    for (int j = 1; j < kNumJoints; ++j)
+      clip.q(f, j) = m::normalized(m::conjugate(world[m::parent(j)]) * world[j]);
     clip.root[f] = axes * src_pos(f, src[m::kPelvis]) * (scale * leg_ratio);
   }
   for (int f = 1; f < bvh.frames; ++f)

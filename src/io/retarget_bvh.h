@@ -38,7 +38,7 @@ NameMap load_name_map(const std::filesystem::path& file);
 RigMapping apply_name_map(const Bvh& bvh, const NameMap& map);
 
 struct RetargetOptions {
-  double scale = 0;  // metres per file unit; 0 = detect (cm if hips height > 10 units, else m)
+  double scale = 0;    // metres per file unit; 0 = detect (cm if hips height > 10 units, else m)
   char up_axis = 'y';  // the file's up axis: 'y' or 'z'
   // -1: detect from the data (left = cross(up, forward) with forward from the feet, so a
   // left-handed file is mirrored into our right-handed frame); 0: keep; 1: mirror x.
@@ -47,9 +47,9 @@ struct RetargetOptions {
 
 // What retarget_bvh decided, for logs and tests.
 struct RetargetInfo {
-  double scale = 0;       // metres per file unit
-  bool mirrored = false;  // x was mirrored to make the file right-handed
-  double leg_ratio = 1;   // canonical / source leg length; scales the root translation
+  double scale = 0;               // metres per file unit
+  bool mirrored = false;          // x was mirrored to make the file right-handed
+  double leg_ratio = 1;           // canonical / source leg length; scales the root translation
   std::vector<int> source_joint;  // per canonical joint: the Bvh joint index, -1 when unmapped
 };
 

@@ -97,8 +97,9 @@ io::Bvh apose_rig(int frames, bool left_handed, unsigned seed) {
       // Elbows and knees are hinges: palms down, elbows bend the forearm forwards, knees the
       // shin backwards (the axis is the bend plane's normal at rest).
       std::uniform_real_distribution<double> flex(10, 120);
-      for (auto [name, axis] : {std::pair{"left_elbow", Vec3{-s, -c, 0}}, std::pair{"right_elbow", Vec3{-s, c, 0}},
-                                std::pair{"left_knee", Vec3{1, 0, 0}}, std::pair{"right_knee", Vec3{1, 0, 0}}}) {
+      for (auto [name, axis] :
+           {std::pair{"left_elbow", Vec3{-s, -c, 0}}, std::pair{"right_elbow", Vec3{-s, c, 0}},
+            std::pair{"left_knee", Vec3{1, 0, 0}}, std::pair{"right_knee", Vec3{1, 0, 0}}}) {
         Vec3 deg = quat_to_euler("ZXY", quat_from_axis_angle(axis, flex(rng) / kDeg));
         int r = bvh.joints[bvh.find(name)].channel_start;
         row[r] = deg.z;
@@ -198,7 +199,8 @@ TEST_CASE("a synthetic A-pose rig retargets to the right canonical directions", 
   double worst = 0;
   for (int j = 1; j < kNumJoints; ++j) {
     double a = angle_between(clip.q(1, j), Quat::identity());
-    if (a > 1e-9) std::printf("rest joint %s off by %.3f deg\n", std::string(joint_name(j)).c_str(), a * kDeg);
+    if (a > 1e-9)
+      std::printf("rest joint %s off by %.3f deg\n", std::string(joint_name(j)).c_str(), a * kDeg);
     worst = std::max(worst, a);
   }
   CHECK(worst * kDeg < 1e-4);
@@ -216,11 +218,12 @@ TEST_CASE("a synthetic A-pose rig retargets to the right canonical directions", 
       if (p == kPelvis || p == kSpine3) continue;  // frames, checked below
       max_err = std::max(max_err, angle_deg(poses[f][j] - poses[f][p], S(j) - S(p)));
     }
-    max_err = std::max(max_err, angle_deg(poses[f][kLeftHip] - poses[f][kRightHip], S(kLeftHip) - S(kRightHip)));
+    max_err =
+        std::max(max_err, angle_deg(poses[f][kLeftHip] - poses[f][kRightHip], S(kLeftHip) - S(kRightHip)));
     max_err = std::max(max_err, angle_deg(poses[f][kSpine1] - poses[f][kPelvis], S(kSpine1) - S(kPelvis)));
     max_err = std::max(max_err, angle_deg(poses[f][kNeck] - poses[f][kSpine3], S(kNeck) - S(kSpine3)));
-    max_err = std::max(max_err,
-                       angle_deg(poses[f][kLeftCollar] - poses[f][kRightCollar], S(kLeftCollar) - S(kRightCollar)));
+    max_err = std::max(
+        max_err, angle_deg(poses[f][kLeftCollar] - poses[f][kRightCollar], S(kLeftCollar) - S(kRightCollar)));
     // Root motion: the source's, scaled to metres and by the leg ratio.
     if (f > 0) {
       Vec3 ours = clip.root[f] - clip.root[0];
@@ -228,7 +231,8 @@ TEST_CASE("a synthetic A-pose rig retargets to the right canonical directions", 
       CHECK(norm(ours - theirs) < 1e-9);
     }
   }
-  std::printf("[retarget A-pose] max bone direction error %.3g deg, leg ratio %.4f\n", max_err, info.leg_ratio);
+  std::printf("[retarget A-pose] max bone direction error %.3g deg, leg ratio %.4f\n", max_err,
+              info.leg_ratio);
   CHECK(max_err < 1e-4);
   CHECK(std::abs(info.leg_ratio - (0.392 + 0.429) / 0.82) < 1e-9);
 }
@@ -270,7 +274,8 @@ TEST_CASE("detect_name_map tells CMU and Mixamo names apart and ignores namespac
     Clip clip = io::retarget_bvh(bvh, detected);
     double worst = 0;
     for (int f = 0; f < clip.frames(); ++f)
-      for (int j = 0; j < kNumJoints; ++j) worst = std::max(worst, angle_between(clip.q(f, j), reference.q(f, j)));
+      for (int j = 0; j < kNumJoints; ++j)
+        worst = std::max(worst, angle_between(clip.q(f, j), reference.q(f, j)));
     CHECK(worst < 1e-9);
   }
 }
@@ -306,18 +311,27 @@ TEST_CASE("Bandai clips retarget with their end-effector paths and bone directio
     Clip clip = io::retarget_bvh(bvh, map, {}, &info);
     REQUIRE(clip.frames() == bvh.frames);
     CHECK(clip.fps == 30);
-    CHECK(info.scale == 0.01);  // centimetres
+    CHECK(info.scale == 0.01);   // centimetres
     CHECK_FALSE(info.mirrored);  // Y up, facing +Z, left at +X like ours
     auto poses = fk_all(clip);
 
     // Bone directions of the limbs and spine segments, ours against the source's own FK.
-    const std::vector<std::pair<int, int>> bones = {
-        {kLeftHip, kLeftKnee},         {kLeftKnee, kLeftAnkle},       {kLeftAnkle, kLeftFoot},
-        {kRightHip, kRightKnee},       {kRightKnee, kRightAnkle},     {kRightAnkle, kRightFoot},
-        {kLeftCollar, kLeftShoulder},  {kLeftShoulder, kLeftElbow},   {kLeftElbow, kLeftWrist},
-        {kRightCollar, kRightShoulder}, {kRightShoulder, kRightElbow}, {kRightElbow, kRightWrist},
-        {kPelvis, kSpine1},            {kSpine1, kSpine3},            {kSpine3, kNeck},
-        {kNeck, kHead}};
+    const std::vector<std::pair<int, int>> bones = {{kLeftHip, kLeftKnee},
+                                                    {kLeftKnee, kLeftAnkle},
+                                                    {kLeftAnkle, kLeftFoot},
+                                                    {kRightHip, kRightKnee},
+                                                    {kRightKnee, kRightAnkle},
+                                                    {kRightAnkle, kRightFoot},
+                                                    {kLeftCollar, kLeftShoulder},
+                                                    {kLeftShoulder, kLeftElbow},
+                                                    {kLeftElbow, kLeftWrist},
+                                                    {kRightCollar, kRightShoulder},
+                                                    {kRightShoulder, kRightElbow},
+                                                    {kRightElbow, kRightWrist},
+                                                    {kPelvis, kSpine1},
+                                                    {kSpine1, kSpine3},
+                                                    {kSpine3, kNeck},
+                                                    {kNeck, kHead}};
     // End effectors relative to the root of their limb, in that limb's length on each skeleton
     // (wrist from shoulder / arm, ankle from hip / leg, head from spine3 / neck + head): this
     // removes the difference in proportions. Also relative to the pelvis in leg lengths.
@@ -332,8 +346,10 @@ TEST_CASE("Bandai clips retarget with their end-effector paths and bone directio
       for (int j = to; j != from; j = parent(j)) len += norm(rest_offset(j));
       return len;
     };
-    const std::vector<std::pair<int, int>> limbs = {{kLeftShoulder, kLeftWrist}, {kRightShoulder, kRightWrist},
-                                                    {kLeftHip, kLeftAnkle},       {kRightHip, kRightAnkle},
+    const std::vector<std::pair<int, int>> limbs = {{kLeftShoulder, kLeftWrist},
+                                                    {kRightShoulder, kRightWrist},
+                                                    {kLeftHip, kLeftAnkle},
+                                                    {kRightHip, kRightAnkle},
                                                     {kSpine3, kHead}};
     const double our_leg = our_chain(kPelvis, kLeftAnkle) - norm(rest_offset(kLeftHip));
     const double src_leg = our_leg / (info.leg_ratio * info.scale);
@@ -362,11 +378,12 @@ TEST_CASE("Bandai clips retarget with their end-effector paths and bone directio
         ++ends;
       }
     }
-    std::printf("[retarget bandai %s] %d frames: bone direction error mean %.4f deg, max %.4f deg; end effectors "
-                "(wrists, ankles, head) from their limb root in limb lengths: mean %.4f, max %.4f; from the pelvis "
-                "in leg lengths: mean %.4f, max %.4f\n",
-                file.filename().string().c_str(), bvh.frames, angle_sum / angles, angle_max, limb_sum / ends,
-                limb_max, body_sum / ends, body_max);
+    std::printf(
+        "[retarget bandai %s] %d frames: bone direction error mean %.4f deg, max %.4f deg; end effectors "
+        "(wrists, ankles, head) from their limb root in limb lengths: mean %.4f, max %.4f; from the pelvis "
+        "in leg lengths: mean %.4f, max %.4f\n",
+        file.filename().string().c_str(), bvh.frames, angle_sum / angles, angle_max, limb_sum / ends,
+        limb_max, body_sum / ends, body_max);
     // Bones are copied exactly (Bandai's pelvis and chest rest frames are square, so even the
     // frame-shared directions match).
     CHECK(angle_sum / angles < 0.1);
