@@ -246,7 +246,8 @@ std::string third_person(const std::string& phrase) {
   static const std::map<std::string, std::string> kIrregular = {
       {"do", "does"}, {"go", "goes"}, {"have", "has"}};
   if (auto it = kIrregular.find(w); it != kIrregular.end()) return it->second + rest;
-  auto ends = [&](const char* s) { return w.size() >= std::char_traits<char>::length(s) && w.ends_with(s); };
+  // Lambdas capture the word, not the structured binding (clang before 16 cannot).
+  auto ends = [&word = w](const char* s) { return word.ends_with(s); };
   if (ends("s") || ends("sh") || ends("ch") || ends("x") || ends("z")) return w + "es" + rest;
   if (w.size() > 1 && w.back() == 'y' && !is_vowel(w[w.size() - 2]))
     return w.substr(0, w.size() - 1) + "ies" + rest;

@@ -79,6 +79,9 @@ template <typename T>
 T field(const nlohmann::json& j, const char* key, const std::string& where) {
   auto it = j.find(key);
   if (it == j.end()) throw Error(where + ": missing field '" + key + "'");
+  // nlohmann converts a float to an integer type with a plain cast, undefined beyond its range.
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+    if (!it->is_number_integer()) throw Error(where + ": field '" + key + "' must be an integer");
   try {
     return it->get<T>();
   } catch (const nlohmann::json::exception& e) {
@@ -147,6 +150,11 @@ Header read_header(std::ifstream& in, const std::filesystem::path& path) {
   if (fpf != kFloatsPerFrame)
     throw Error(f + ": clip table says " + std::to_string(fpf) + " floats per frame, expected " +
                 std::to_string(kFloatsPerFrame) + " (22 joints)");
+  // Compared in floats first: a corrupt count must not wrap the byte count below around.
+  const uint64_t room = file_size > h.array_start ? file_size - h.array_start : 0;
+  if (h.array_floats > room / sizeof(float))
+    throw Error(f + ": truncated dataset cache (the clip table declares " + std::to_string(h.array_floats) +
+                " floats, the file has room for " + std::to_string(room / sizeof(float)) + ")");
   const uint64_t need = h.array_start + h.array_floats * sizeof(float);
   if (file_size < need)
     throw Error(f + ": truncated dataset cache (" + std::to_string(file_size) +
@@ -168,7 +176,10 @@ struct Entry {
 std::vector<Entry> read_entries(const Header& h, const std::filesystem::path& path, std::string* name) {
   const std::string f = path.string();
   if (name) *name = field<std::string>(h.table, "dataset", f + ": clip table");
-  const bool audio_relative = h.table.value("audio_base", std::string()) == kAudioBaseCache;
+  const auto base = h.table.find("audio_base");
+  if (base != h.table.end() && !base->is_string())
+    throw Error(f + ": clip table: field 'audio_base' must be a string");
+  const bool audio_relative = base != h.table.end() && base->get<std::string>() == kAudioBaseCache;
   auto clips = h.table.find("clips");
   if (clips == h.table.end() || !clips->is_array()) throw Error(f + ": clip table has no 'clips' array");
   std::vector<Entry> out;
@@ -183,14 +194,15 @@ std::vector<Entry> read_entries(const Header& h, const std::filesystem::path& pa
     e.offset = field<uint64_t>(c, "offset", where);
     const int64_t frames = field<int64_t>(c, "frames", where);
     const int split = field<int>(c, "split", where);
-    if (frames < 0) throw Error(where + " (" + e.meta.name + "): negative frame count");
+    if (frames < 0 || frames > INT32_MAX)
+      throw Error(where + " (" + e.meta.name + "): frame count " + std::to_string(frames) + " out of range");
     if (split < 0 || split > static_cast<int>(Split::Test))
       throw Error(where + " (" + e.meta.name + "): unknown split " + std::to_string(split));
     if (!(e.fps > 0)) throw Error(where + " (" + e.meta.name + "): fps must be positive");
     e.frames = static_cast<int>(frames);
     e.split = static_cast<Split>(split);
     if (e.offset > h.array_floats ||
-        static_cast<uint64_t>(frames) * kFloatsPerFrame > h.array_floats - e.offset)
+        static_cast<uint64_t>(frames) > (h.array_floats - e.offset) / kFloatsPerFrame)
       throw Error(where + " (" + e.meta.name + "): frames lie outside the array block (corrupt clip table)");
     out.push_back(std::move(e));
   }

@@ -159,6 +159,11 @@ Json parse_json(std::string_view text, const std::string& name) {
       if (colon != std::string::npos) what = what.substr(colon + 2);
     }
     throw Error(name + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + what);
+  } catch (const Json::out_of_range& e) {
+    // A number beyond double's range ("1e999") is nlohmann's out_of_range, not a parse_error.
+    const std::string what = e.what();  // "[json.exception.out_of_range.406] number overflow ..."
+    const size_t p = what.find("] ");
+    throw Error(name + ": " + (p == std::string::npos ? what : what.substr(p + 2)));
   }
 }
 

@@ -1,7 +1,9 @@
 // Model configuration: defaults, validation and JSON (de)serialisation.
 #include "model/config.h"
 
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "motion/error.h"
@@ -130,13 +132,30 @@ void ModelConfig::validate() const {
 
 namespace {
 
+// nlohmann converts a float to an integer type with a plain cast, undefined out of range: take only
+// whole numbers the type holds ("dim": 128.0 in a hand-written file still means 128).
+template <class T>
+bool integer_fits(const json& v) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (v.is_number_float()) {
+      const double d = v.get<double>(), top = std::ldexp(1.0, std::numeric_limits<T>::digits);
+      return d == std::floor(d) && d < top && d >= (std::is_signed_v<T> ? -top : 0.0);
+    }
+  }
+  return true;
+}
+
 template <class T>
 void get(const json& j, const char* key, T& value, const std::string& path) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return;
+  bool ok = integer_fits<T>(*it);
   try {
-    value = it->get<T>();
+    if (ok) value = it->get<T>();
   } catch (const json::exception&) {
+    ok = false;
+  }
+  if (!ok) {
     throw Error("model config " + path + "." + key + ": expected a value of type " +
                 (std::is_same_v<T, bool>                ? "boolean"
                  : std::is_integral_v<T>               ? "integer"
@@ -248,7 +267,7 @@ ModelConfig load_config_file(const std::filesystem::path& path) {
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw Error(path.string() + ": invalid JSON (" + e.what() + ")");
   }
   try {

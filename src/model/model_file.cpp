@@ -1,4 +1,5 @@
-// Model files (.e2mm): versioned header + JSON + torch archive of the weights, with one clear error per problem.
+// Model files (.e2mm): versioned header + JSON + torch archive of the weights, with one clear error per
+// problem.
 #include "model/model_file.h"
 
 #include <cmath>
@@ -17,14 +18,16 @@ using nlohmann::json;
 torch::Tensor Normalization::mean_tensor(int dim) const {
   if (mean.empty()) return torch::zeros({dim});
   if (static_cast<int>(mean.size()) != dim)
-    throw Error("normalisation: mean has " + std::to_string(mean.size()) + " values, expected " + std::to_string(dim));
+    throw Error("normalisation: mean has " + std::to_string(mean.size()) + " values, expected " +
+                std::to_string(dim));
   return torch::from_blob(const_cast<float*>(mean.data()), {dim}, torch::kFloat).clone();
 }
 
 torch::Tensor Normalization::std_tensor(int dim) const {
   if (std.empty()) return torch::ones({dim});
   if (static_cast<int>(std.size()) != dim)
-    throw Error("normalisation: std has " + std::to_string(std.size()) + " values, expected " + std::to_string(dim));
+    throw Error("normalisation: std has " + std::to_string(std.size()) + " values, expected " +
+                std::to_string(dim));
   auto s = torch::from_blob(const_cast<float*>(std.data()), {dim}, torch::kFloat).clone();
   return torch::where(s < 1e-6, torch::ones_like(s), s);
 }
@@ -109,7 +112,8 @@ RawFile read_raw(const std::filesystem::path& path, bool want_blob) {
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (bytes.size() < 4 || std::memcmp(bytes.data(), kModelFileMagic, 4) != 0)
     throw Error(name + ": not an e2m model file (bad magic)");
-  if (bytes.size() < 16) throw Error(name + ": truncated model file (" + std::to_string(bytes.size()) + " bytes)");
+  if (bytes.size() < 16)
+    throw Error(name + ": truncated model file (" + std::to_string(bytes.size()) + " bytes)");
   const auto version = read_le<uint32_t>(bytes, 4);
   if (version > kModelFileVersion)
     throw Error(name + ": model file format version " + std::to_string(version) +
@@ -131,9 +135,11 @@ RawFile read_raw(const std::filesystem::path& path, bool want_blob) {
     raw.meta.config = config_from_json(j["config"]);
     raw.meta.motion_norm = norm_from_json(j.value("motion_norm", json()), "motion_norm");
     raw.meta.audio_norm = norm_from_json(j.value("audio_norm", json()), "audio_norm");
-    if (!raw.meta.motion_norm.empty() && static_cast<int>(raw.meta.motion_norm.mean.size()) != raw.meta.config.motion_dim)
+    if (!raw.meta.motion_norm.empty() &&
+        static_cast<int>(raw.meta.motion_norm.mean.size()) != raw.meta.config.motion_dim)
       throw Error("motion_norm: expected " + std::to_string(raw.meta.config.motion_dim) + " values");
-    if (!raw.meta.audio_norm.empty() && static_cast<int>(raw.meta.audio_norm.mean.size()) != raw.meta.config.audio_dim)
+    if (!raw.meta.audio_norm.empty() &&
+        static_cast<int>(raw.meta.audio_norm.mean.size()) != raw.meta.config.audio_dim)
       throw Error("audio_norm: expected " + std::to_string(raw.meta.config.audio_dim) + " values");
     raw.meta.text_vocab = j.value("text_vocab", json());
     raw.meta.extra = j.value("extra", json());
@@ -141,8 +147,7 @@ RawFile read_raw(const std::filesystem::path& path, bool want_blob) {
     throw Error(name + ": " + e.what());
   }
   const size_t blob_at = 16 + json_len;
-  if (bytes.size() < blob_at + 8)
-    throw Error(name + ": truncated model file (no weights after the header)");
+  if (bytes.size() < blob_at + 8) throw Error(name + ": truncated model file (no weights after the header)");
   const auto blob_len = read_le<uint64_t>(bytes, blob_at);
   if (blob_len > bytes.size() - blob_at - 8)
     throw Error(name + ": truncated model file (weights of " + std::to_string(blob_len) + " bytes, " +
@@ -219,6 +224,11 @@ void load_weights(const std::filesystem::path& path, ModelKind expected_kind, to
     archive.load_from(raw.blob.data(), raw.blob.size());
   } catch (const c10::Error& e) {
     throw Error(name + ": corrupt weights (" + std::string(e.what_without_backtrace()) + ")");
+  } catch (const std::exception& e) {
+    // A damaged type name in the archive's pickle reaches LibTorch's TorchScript parser, whose
+    // torch::jit::ErrorReport is no c10::Error. Its first line says what; the rest is source context.
+    const std::string what = e.what();
+    throw Error(name + ": corrupt weights (" + what.substr(0, what.find('\n')) + ")");
   }
   torch::NoGradGuard no_grad;
   const auto tensors = named_tensors(module);
@@ -228,7 +238,8 @@ void load_weights(const std::filesystem::path& path, ModelKind expected_kind, to
     try {
       found = archive.try_read(archive_key(key), stored);
     } catch (const c10::Error& e) {
-      throw Error(name + ": corrupt weights at '" + key + "' (" + std::string(e.what_without_backtrace()) + ")");
+      throw Error(name + ": corrupt weights at '" + key + "' (" + std::string(e.what_without_backtrace()) +
+                  ")");
     }
     if (!found || !stored.defined())
       throw Error(name + ": tensor '" + key + "' is missing (the weights do not match the file's config)");

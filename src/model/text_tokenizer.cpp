@@ -167,9 +167,12 @@ nlohmann::json TextTokenizer::to_json() const {
 }
 
 TextTokenizer TextTokenizer::from_json(const nlohmann::json& j) {
-  if (!j.is_object() || j.value("type", std::string()) != "bpe")
+  // Compared as JSON values: value<T>() would throw nlohmann's type_error (or cast a float) when
+  // the stored type differs.
+  if (!j.is_object() || !j.contains("type") || j["type"] != "bpe")
     throw Error("text vocabulary: expected an object with \"type\": \"bpe\"");
-  if (j.value("version", 0) != 1) throw Error("text vocabulary: unsupported \"version\" (expected 1)");
+  if (!j.contains("version") || j["version"] != 1)
+    throw Error("text vocabulary: unsupported \"version\" (expected 1)");
   if (!j.contains("symbols") || !j["symbols"].is_array())
     throw Error("text vocabulary: \"symbols\" must be an array of strings");
   if (!j.contains("merges") || !j["merges"].is_array())

@@ -2,7 +2,9 @@
 #include "train/run_file.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <limits>
 
 #include "motion/error.h"
 
@@ -27,11 +29,23 @@ void apply_run_json(const nlohmann::json& j, TrainOptions& o, const std::string&
   if (!j.is_object()) throw Error(where + ": expected a JSON object");
   auto field = [&](const nlohmann::json& obj, const char* key, auto& target, const std::string& prefix) {
     if (!obj.contains(key)) return;
-    try {
-      target = obj.at(key).get<std::decay_t<decltype(target)>>();
-    } catch (const nlohmann::json::exception&) {
-      throw Error(where + ": field \"" + prefix + key + "\" has the wrong type");
+    using T = std::decay_t<decltype(target)>;
+    const nlohmann::json& v = obj.at(key);
+    bool ok = true;
+    // nlohmann casts a float to an integer type unchecked (undefined out of range): only whole
+    // numbers the type holds ("steps": 2e4 still means 20000).
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      if (v.is_number_float()) {
+        const double d = v.get<double>(), top = std::ldexp(1.0, std::numeric_limits<T>::digits);
+        ok = d == std::floor(d) && d < top && d >= (std::is_signed_v<T> ? -top : 0.0);
+      }
     }
+    try {
+      if (ok) target = v.get<T>();
+    } catch (const nlohmann::json::exception&) {
+      ok = false;
+    }
+    if (!ok) throw Error(where + ": field \"" + prefix + key + "\" has the wrong type");
   };
   std::string kind = std::string(model::kind_name(o.kind)), preset = "defaults";
   field(j, "kind", kind, "");
@@ -86,7 +100,7 @@ void apply_run_file(const std::filesystem::path& path, TrainOptions& o) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw Error(path.string() + ": not valid JSON (" + e.what() + ")");
   }
   apply_run_json(j, o, path.string());
