@@ -14,7 +14,6 @@ namespace e2m::io {
 
 namespace {
 
-
 bool is_gzip(std::string_view b) {
   return b.size() >= 2 && static_cast<unsigned char>(b[0]) == 0x1f &&
          static_cast<unsigned char>(b[1]) == 0x8b;

@@ -14,9 +14,12 @@ using nlohmann::json;
 
 std::string_view kind_name(ModelKind kind) {
   switch (kind) {
-    case ModelKind::Vae: return "vae";
-    case ModelKind::Text2Motion: return "text2motion";
-    case ModelKind::Music2Dance: return "music2dance";
+    case ModelKind::Vae:
+      return "vae";
+    case ModelKind::Text2Motion:
+      return "text2motion";
+    case ModelKind::Music2Dance:
+      return "music2dance";
   }
   return "?";
 }
@@ -98,16 +101,15 @@ void ModelConfig::validate() const {
   require(vae.hidden > 0 && vae.latent > 0, "vae.hidden/latent", "> 0");
   require(vae.kernel >= 1 && vae.kernel % 2 == 1, "vae.kernel", "an odd number >= 1");
   require(vae.res_blocks >= 0, "vae.res_blocks", ">= 0");
-  require(qa.dim > 0 && qa.heads > 0 && qa.dim % qa.heads == 0, "qa.dim/heads",
-          "dim > 0 divisible by heads");
+  require(qa.dim > 0 && qa.heads > 0 && qa.dim % qa.heads == 0, "qa.dim/heads", "dim > 0 divisible by heads");
   require(qa.latent_codes > 0, "qa.latent_codes", "> 0");
-  require(qa.self_layers >= 0 && qa.cross_layers >= 1, "qa.self_layers/cross_layers",
-          ">= 0 and >= 1");
+  require(qa.self_layers >= 0 && qa.cross_layers >= 1, "qa.self_layers/cross_layers", ">= 0 and >= 1");
   require(qa.ff > 0 && qa.dropout >= 0 && qa.dropout < 1, "qa.ff/dropout", "ff > 0, 0 <= dropout < 1");
   require(out.hidden > 0, "out.hidden", "> 0");
   if (kind == ModelKind::Text2Motion) {
     require(text.encoder == "own" || text.encoder == "clip", "text.encoder", "\"own\" or \"clip\"");
-    require(text.vocab_size > 1 && text.max_tokens > 0 && text.clip_dim > 0, "text.vocab_size/max_tokens/clip_dim", "> 0");
+    require(text.vocab_size > 1 && text.max_tokens > 0 && text.clip_dim > 0,
+            "text.vocab_size/max_tokens/clip_dim", "> 0");
     require(text.dim > 0 && text.heads > 0 && text.dim % text.heads == 0, "text.dim/heads",
             "dim > 0 divisible by heads");
     require(text.layers >= 0 && text.ff > 0, "text.layers/ff", ">= 0 / > 0");
@@ -157,11 +159,11 @@ void get(const json& j, const char* key, T& value, const std::string& path) {
   }
   if (!ok) {
     throw Error("model config " + path + "." + key + ": expected a value of type " +
-                (std::is_same_v<T, bool>                ? "boolean"
-                 : std::is_integral_v<T>               ? "integer"
-                 : std::is_floating_point_v<T>         ? "number"
-                 : std::is_same_v<T, std::string>      ? "string"
-                                                       : "array of strings") +
+                (std::is_same_v<T, bool>          ? "boolean"
+                 : std::is_integral_v<T>          ? "integer"
+                 : std::is_floating_point_v<T>    ? "number"
+                 : std::is_same_v<T, std::string> ? "string"
+                                                  : "array of strings") +
                 ", got " + it->dump());
   }
 }
@@ -239,8 +241,10 @@ void from_json(const json& j, ModelConfig& c) {
   get(j, "kind", kind, "config");
   c.kind = parse_kind(kind);
   for_each_field(c, [&j](const std::string& sec, const char* key, auto& value) {
-    if (sec.empty()) get(j, key, value, "config");
-    else get(section(j, sec.c_str()), key, value, sec);
+    if (sec.empty())
+      get(j, key, value, "config");
+    else
+      get(section(j, sec.c_str()), key, value, sec);
   });
 }
 

@@ -13,9 +13,12 @@ namespace e2m::train {
 model::ModelConfig config_with_overrides(model::ModelKind kind, const std::string& preset,
                                          const nlohmann::json& overrides) {
   model::ModelConfig base;
-  if (preset == "defaults" || preset.empty()) base = model::ModelConfig::defaults(kind);
-  else if (preset == "tiny") base = model::ModelConfig::tiny(kind);
-  else throw Error("run file: \"preset\" must be \"defaults\" or \"tiny\" (got \"" + preset + "\")");
+  if (preset == "defaults" || preset.empty())
+    base = model::ModelConfig::defaults(kind);
+  else if (preset == "tiny")
+    base = model::ModelConfig::tiny(kind);
+  else
+    throw Error("run file: \"preset\" must be \"defaults\" or \"tiny\" (got \"" + preset + "\")");
   if (overrides.is_null()) return base;
   if (!overrides.is_object()) throw Error("run file: \"model\" must be an object of config overrides");
   nlohmann::json j = model::config_to_json(base);
@@ -67,10 +70,11 @@ void apply_run_json(const nlohmann::json& j, TrainOptions& o, const std::string&
   if (j.contains("train")) {
     const auto& t = j.at("train");
     if (!t.is_object()) throw Error(where + ": \"train\" must be an object");
-    static const char* const kKnown[] = {"steps",      "batch",         "window",          "lr",
-                                         "weight_decay", "grad_clip",   "warmup",          "decoder_lr_scale",
-                                         "text_dropout", "seed",        "threads",         "device",
-                                         "checkpoint_every", "val_every", "log_every",     "val_batches"};
+    static const char* const kKnown[] = {
+        "steps",      "batch",  "window",           "lr",           "weight_decay",
+        "grad_clip",  "warmup", "decoder_lr_scale", "text_dropout", "seed",
+        "threads",    "device", "checkpoint_every", "val_every",    "log_every",
+        "val_batches"};
     for (const auto& [key, value] : t.items()) {
       if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown))
         throw Error(where + ": unknown field \"train." + key + "\"");
