@@ -66,6 +66,15 @@ struct Run {
   }
 };
 
+// Frames whose /VMC/Ext/T is not 1/60 s after the previous frame's: 0 when the output kept its rate.
+int broken_steps(const test::LoReceiver& rx) {
+  const auto times = rx.with_path("/VMC/Ext/T");
+  int broken = 0;
+  for (size_t i = 1; i < times.size(); ++i)
+    broken += std::abs(times[i]->args[0].f - times[i - 1]->args[0].f - 1.0f / 60) > 1e-3f;
+  return broken;
+}
+
 std::filesystem::path demo_wav(const test::TempDir& dir, double seconds) {
   const auto p = dir.path() / "demo.wav";
   audio::write_wav(p, audio::demo_track(44100, seconds), 44100);
@@ -204,10 +213,8 @@ TEST_CASE("live: a generator too slow for real time counts underruns and the clo
   CHECK(engine.stats().underruns > 0);
   CHECK(engine.stats().late_chunks > 0);
   // The output went on at its rate: consecutive /VMC/Ext/T values 1/60 s apart.
-  const auto times = run.vmc.rx.with_path("/VMC/Ext/T");
-  REQUIRE(times.size() > 200);
-  for (size_t i = 1; i < times.size(); ++i)
-    CHECK(std::abs(times[i]->args[0].f - times[i - 1]->args[0].f - 1.0f / 60) < 1e-3f);
+  REQUIRE(run.vmc.rx.with_path("/VMC/Ext/T").size() > 200);
+  CHECK(broken_steps(run.vmc.rx) == 0);
 }
 
 TEST_CASE("live: with MIDI clock as the tempo source the VJ tempo and beats follow it, not the audio",
@@ -294,10 +301,8 @@ TEST_CASE("live: a flood of 100,000 junk packets at the command port neither sto
   CHECK(engine.stats().underruns == 0);
   CHECK(engine.stats().commands == 0);
   // The output went on at its rate through the flood.
-  const auto times = run.vmc.rx.with_path("/VMC/Ext/T");
-  REQUIRE(times.size() > 300);
-  for (size_t i = 1; i < times.size(); ++i)
-    CHECK(std::abs(times[i]->args[0].f - times[i - 1]->args[0].f - 1.0f / 60) < 1e-3f);
+  REQUIRE(run.vmc.rx.with_path("/VMC/Ext/T").size() > 300);
+  CHECK(broken_steps(run.vmc.rx) == 0);
 }
 
 TEST_CASE("live: dancing to a JACK device goes on while its server is stopped and started again",
@@ -337,10 +342,6 @@ TEST_CASE("live: dancing to a JACK device goes on while its server is stopped an
   CHECK(engine.stats().audio_frames > during + 30);  // and the analysis went on
   CHECK(engine.stats().underruns == 0);              // the outage was silence to the dance, not a stop
   // The output never paused: every /VMC/Ext/T 1/60 s after the one before, through the outage.
-  const auto times = vmc.rx.with_path("/VMC/Ext/T");
-  REQUIRE(times.size() > 500);
-  int gaps = 0;
-  for (size_t i = 1; i < times.size(); ++i)
-    gaps += std::abs(times[i]->args[0].f - times[i - 1]->args[0].f - 1.0f / 60) > 1e-3f;
-  CHECK(gaps == 0);
+  REQUIRE(vmc.rx.with_path("/VMC/Ext/T").size() > 500);
+  CHECK(broken_steps(vmc.rx) == 0);
 }
