@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "jack_server.h"
 #include "live/midi_input.h"
 #include "motion/error.h"
 #include "rt_checks.h"
@@ -115,40 +116,10 @@ struct Feeder {
 
 // ---- jackd with the dummy backend, as tests/audio/test_capture.cpp starts it ----
 
-bool on_path(const char* prog) {
-  const std::string cmd = std::string("command -v ") + prog + " >/dev/null 2>&1";
-  return std::system(cmd.c_str()) == 0;
-}
-
-pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& log) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = std::fopen(log.c_str(), "w");
-    if (f) {
-      dup2(fileno(f), 1);
-      dup2(fileno(f), 2);
-    }
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-void stop_process(pid_t pid) {
-  if (pid <= 0) return;
-  kill(pid, SIGTERM);
-  for (int i = 0; i < 50; ++i) {
-    if (waitpid(pid, nullptr, WNOHANG) == pid) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-}
-
-void quiet(const char*) {}
+using e2m::test::jack::on_path;
+using e2m::test::jack::quiet;
+using e2m::test::jack::spawn;
+using e2m::test::jack::stop_process;
 
 // Sets an environment variable for the scope and restores what was there.
 class ScopedEnv {
@@ -186,7 +157,7 @@ struct JackServer {
     // arrive with about a period of jitter. Real-time scheduling at a low priority (-R -P 10) keeps a
     // loaded machine from delaying whole periods; where it is not permitted jackd says so in its log
     // and runs without it.
-    pid = spawn({"jackd", "-R", "-P", "10", "-n", name, "-d", "dummy", "-r", "48000", "-p", "128"},
+    pid = spawn({"jackd", "-R", "-P", "10", "-n", name, "-d", "dummy", "-r", "48000", "-p", "128"}, {},
                 dir / "jackd.log");
     jack_set_error_function(quiet);
     jack_set_info_function(quiet);
