@@ -98,7 +98,7 @@ void bench_live(const BenchOptions& opt, BenchReport& report) {
   torch::set_num_threads(std::max(1, opt.threads - 1));  // leave the audio and output threads a core
   auto mcfg = model::ModelConfig::defaults(model::ModelKind::Music2Dance);
   model::MusicToDance dance;
-  dance.set_model(model::Music2Dance(mcfg), model::ModelMeta{mcfg, {}, {}, {}, {}});
+  dance.set_model(model::Music2Dance(mcfg), model::bare_meta(mcfg));
   live::EngineOptions eo;
   eo.input = "file:" + wav.path.string();
   std::vector<ChunkEvent> chunks;

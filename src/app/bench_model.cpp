@@ -41,7 +41,7 @@ void bench_model(const BenchOptions& opt, BenchReport& report) {
   using namespace e2m::model;
   auto tcfg = ModelConfig::defaults(ModelKind::Text2Motion);
   TextToMotion t2m;
-  t2m.set_model(Text2Motion(tcfg), ModelMeta{tcfg, {}, {}, {}, {}});  // warms up
+  t2m.set_model(Text2Motion(tcfg), bare_meta(tcfg));  // warms up
   TextInput in;
   in.ids = torch::randint(3, tcfg.text.vocab_size, {1, 12}, torch::kLong);
   in.pad_mask = torch::zeros({1, 12}, torch::kBool);
@@ -52,7 +52,7 @@ void bench_model(const BenchOptions& opt, BenchReport& report) {
   // music2dance: 240 frames = 30 chunks of 8, each from the previous chunk's output.
   auto mcfg = ModelConfig::defaults(ModelKind::Music2Dance);
   MusicToDance m2d;
-  m2d.set_model(Music2Dance(mcfg), ModelMeta{mcfg, {}, {}, {}, {}});
+  m2d.set_model(Music2Dance(mcfg), bare_meta(mcfg));
   std::vector<float> audio(static_cast<size_t>(mcfg.music.audio_window) * kAudioDim);
   for (size_t i = 0; i < audio.size(); ++i) audio[i] = static_cast<float>((i * 7919) % 100) / 100.0f;
   const int chunks = 240 / mcfg.music.chunk_frames;
@@ -66,12 +66,13 @@ void bench_model(const BenchOptions& opt, BenchReport& report) {
   audio::FeatureFrames feats;
   feats.frames = 240;
   feats.data.resize(240 * kAudioDim);
-  for (size_t i = 0; i < feats.data.size(); ++i) feats.data[i] = static_cast<float>((i * 104729) % 100) / 100.0f;
+  for (size_t i = 0; i < feats.data.size(); ++i)
+    feats.data[i] = static_cast<float>((i * 104729) % 100) / 100.0f;
   const double offline_ms = median_ms(runs, [&] { m2d.dance_features(feats, mcfg.music.genres.front()); });
   report.push_back({"model", "music2dance_240_frames_offline", offline_ms, "ms",
                     "same causal model, audio half batched over the 30 chunks; " + ctx});
-  report.push_back({"model", "music2dance_chunk", live_ms / chunks, "ms",
-                    "one live chunk (8 frames = 267 ms of motion)"});
+  report.push_back(
+      {"model", "music2dance_chunk", live_ms / chunks, "ms", "one live chunk (8 frames = 267 ms of motion)"});
 
   report.push_back({"model", "params_text2motion", static_cast<double>(t2m.parameter_count()), "count",
                     "own text encoder, vocab " + std::to_string(tcfg.text.vocab_size)});

@@ -17,7 +17,8 @@ std::vector<std::filesystem::path> split_paths(const std::string& list) {
   size_t start = 0;
   while (start <= list.size()) {
     const size_t comma = list.find(',', start);
-    const std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::string item =
+        list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!item.empty()) out.emplace_back(item);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -37,31 +38,30 @@ int cmd_train(int argc, char** argv) {
       "  e2m train music2dance --data tang.e2md --vae models/vae.e2mm --out models/m2d.e2mm\n"
       "  e2m train --run training/text2motion_bandai.json --resume\n");
   options.positional_help("[vae|text2motion|music2dance]");
-  options.add_options()
-      ("kind", "vae | text2motion | music2dance", cxxopts::value<std::string>())
-      ("run", "training run file (training/*.json); flags given here override it", cxxopts::value<std::string>())
-      ("d,data", "dataset cache(s), comma-separated", cxxopts::value<std::string>())
-      ("o,out", "output model file", cxxopts::value<std::string>())
-      ("vae", "pretrained VAE model file whose decoder is fine-tuned (text2motion, music2dance)",
-       cxxopts::value<std::string>())
-      ("run-dir", "checkpoint/log/plot folder (default <out>.run)", cxxopts::value<std::string>())
-      ("tiny", "very small model sizes (smoke runs)")
-      ("steps", "optimisation steps", cxxopts::value<int64_t>())
-      ("batch", "windows per batch", cxxopts::value<int>())
-      ("window", "frames per training window (multiple of 8; vae, text2motion)", cxxopts::value<int>())
-      ("lr", "peak learning rate (AdamW)", cxxopts::value<double>())
-      ("weight-decay", "AdamW weight decay", cxxopts::value<double>())
-      ("grad-clip", "gradient norm clip (0: off)", cxxopts::value<double>())
-      ("warmup", "linear warm-up steps before the cosine decay", cxxopts::value<int64_t>())
-      ("seed", "random seed (batches, initialisation, dropout)", cxxopts::value<uint64_t>())
-      ("threads", "CPU threads for torch (0: default)", cxxopts::value<int>())
-      ("device", "cpu | cuda | auto", cxxopts::value<std::string>())
-      ("checkpoint-every", "steps between checkpoints", cxxopts::value<int64_t>())
-      ("val-every", "steps between validation losses", cxxopts::value<int64_t>())
-      ("log-every", "steps between CSV rows", cxxopts::value<int64_t>())
-      ("resume", "continue from the run folder's checkpoint when there is one")
-      ("no-progress", "no progress bar")
-      ("h,help", "show this help");
+  options.add_options()("kind", "vae | text2motion | music2dance", cxxopts::value<std::string>())(
+      "run", "training run file (training/*.json); flags given here override it",
+      cxxopts::value<std::string>())("d,data", "dataset cache(s), comma-separated",
+                                     cxxopts::value<std::string>())("o,out", "output model file",
+                                                                    cxxopts::value<std::string>())(
+      "vae", "pretrained VAE model file whose decoder is fine-tuned (text2motion, music2dance)",
+      cxxopts::value<std::string>())("run-dir", "checkpoint/log/plot folder (default <out>.run)",
+                                     cxxopts::value<std::string>())(
+      "tiny", "very small model sizes (smoke runs)")("steps", "optimisation steps",
+                                                     cxxopts::value<int64_t>())("batch", "windows per batch",
+                                                                                cxxopts::value<int>())(
+      "window", "frames per VAE training window (multiple of 8; text2motion uses the model's max frames)",
+      cxxopts::value<int>())("lr", "peak learning rate (AdamW)", cxxopts::value<double>())(
+      "weight-decay", "AdamW weight decay", cxxopts::value<double>())(
+      "grad-clip", "gradient norm clip (0: off)", cxxopts::value<double>())(
+      "warmup", "linear warm-up steps before the cosine decay", cxxopts::value<int64_t>())(
+      "seed", "random seed (batches, initialisation, dropout)", cxxopts::value<uint64_t>())(
+      "threads", "CPU threads for torch (0: default)", cxxopts::value<int>())("device", "cpu | cuda | auto",
+                                                                              cxxopts::value<std::string>())(
+      "checkpoint-every", "steps between checkpoints", cxxopts::value<int64_t>())(
+      "val-every", "steps between validation losses", cxxopts::value<int64_t>())(
+      "log-every", "steps between CSV rows", cxxopts::value<int64_t>())(
+      "resume", "continue from the run folder's checkpoint when there is one")(
+      "no-progress", "no progress bar")("h,help", "show this help");
   options.parse_positional({"kind"});
   const auto args = options.parse(argc, argv);
   if (args.count("help")) {
@@ -106,13 +106,15 @@ int cmd_train(int argc, char** argv) {
   if (o.out.empty()) o.out = std::string(model::kind_name(o.kind)) + ".e2mm";
 
   std::fprintf(stderr, "train %s: %zu dataset(s), %lld steps, batch %d, seed %llu -> %s\n",
-               std::string(model::kind_name(o.kind)).c_str(), o.datasets.size(), static_cast<long long>(o.steps),
-               o.batch, static_cast<unsigned long long>(o.seed), o.out.string().c_str());
+               std::string(model::kind_name(o.kind)).c_str(), o.datasets.size(),
+               static_cast<long long>(o.steps), o.batch, static_cast<unsigned long long>(o.seed),
+               o.out.string().c_str());
   const train::TrainResult r = train::run_training(o);
   if (r.start_step > 0) std::printf("resumed at step %lld\n", static_cast<long long>(r.start_step));
   std::printf("steps %lld..%lld  train loss %.4g -> %.4g", static_cast<long long>(r.start_step),
               static_cast<long long>(r.end_step), r.first_loss, r.last_loss);
-  if (r.last_val) std::printf("  validation loss %.4g -> %.4g", r.first_val.value_or(*r.last_val), *r.last_val);
+  if (r.last_val)
+    std::printf("  validation loss %.4g -> %.4g", r.first_val.value_or(*r.last_val), *r.last_val);
   std::printf("\nlog %s\nplot %s\ncheckpoint %s\n", r.log.string().c_str(), r.plot.string().c_str(),
               r.checkpoint.string().c_str());
   if (!r.model.empty()) std::printf("model %s\n", r.model.string().c_str());

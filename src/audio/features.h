@@ -3,6 +3,7 @@
 #include <array>
 #include <filesystem>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace e2m::audio {
@@ -20,6 +21,10 @@ inline constexpr int kFeatTempo = 35;      // tempo in BPM (0 until known)
 inline constexpr int kFeatBeatConf = 36;   // beat clock confidence [0,1]
 inline constexpr int kFeatBeatPhase = 37;  // beat phase [0,1)
 inline constexpr int kFeatNextBeat = 38;   // seconds to the next predicted beat
+// Columns of one kind, for the per-group std floor of the normalisation (MFCC, chroma; the single
+// columns stand alone).
+inline constexpr std::pair<int, int> kAudioFeatureGroups[] = {{kFeatMfcc, kFeatChroma},
+                                                              {kFeatChroma, kFeatOnsetPeak}};
 
 const std::array<std::string_view, kAudioFeatureDim>& feature_names();
 

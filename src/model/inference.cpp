@@ -133,6 +133,12 @@ void MusicToDance::warm_up() {
 }
 
 std::vector<float> MusicToDance::start_features(int frames) const {
+  if (meta_.start_frame.size() == static_cast<size_t>(kMotionDim)) {
+    std::vector<float> out;
+    for (int f = 0; f < frames; ++f)
+      out.insert(out.end(), meta_.start_frame.begin(), meta_.start_frame.end());
+    return out;
+  }
   std::vector<float> row = meta_.motion_norm.mean;
   if (row.size() != static_cast<size_t>(kMotionDim)) return rest_features(frames);  // no statistics stored
   // Standing still: no root or joint velocity; the 6D rotations are the data's mean, which decoding

@@ -99,7 +99,9 @@ class MusicToDance {
   std::vector<float> dance_features(const audio::FeatureFrames& feats, const std::string& genre,
                                     const motion::Clip* initial = nullptr);
 
-  // The first motion history when none is given: the training data's mean frame standing still
+  // The first motion history when none is given: the model file's start frame (a real pose from
+  // the training data, standing still, as training pads before a clip's first frame); in older
+  // files without one, the training data's mean frame standing still
   // (never a T-pose), `frames` times.
   std::vector<float> start_features(int frames) const;
 

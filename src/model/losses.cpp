@@ -30,7 +30,8 @@ VaeLossParts vae_loss(const VaeOutput& out, const torch::Tensor& target, double 
 torch::Tensor rot6d_to_matrix(const torch::Tensor& d6) {
   auto a = d6.slice(-1, 0, 3);
   auto b = d6.slice(-1, 3, 6);
-  auto c0 = torch::nn::functional::normalize(a, torch::nn::functional::NormalizeFuncOptions().dim(-1).eps(1e-8));
+  auto c0 =
+      torch::nn::functional::normalize(a, torch::nn::functional::NormalizeFuncOptions().dim(-1).eps(1e-8));
   auto c1 = b - (c0 * b).sum(-1, true) * c0;
   c1 = torch::nn::functional::normalize(c1, torch::nn::functional::NormalizeFuncOptions().dim(-1).eps(1e-8));
   auto c2 = torch::cross(c0, c1, -1);
@@ -40,8 +41,8 @@ torch::Tensor rot6d_to_matrix(const torch::Tensor& d6) {
 torch::Tensor fk_positions(const torch::Tensor& raw) {
   using motion::kNumJoints;
   const auto b = raw.size(0), t = raw.size(1);
-  auto local = rot6d_to_matrix(raw.slice(-1, motion::kFeatRot, motion::kFeatRot + 6 * kNumJoints)
-                                   .reshape({b, t, kNumJoints, 6}));
+  auto local = rot6d_to_matrix(
+      raw.slice(-1, motion::kFeatRot, motion::kFeatRot + 6 * kNumJoints).reshape({b, t, kNumJoints, 6}));
   std::vector<torch::Tensor> world(kNumJoints), pos(kNumJoints);
   auto zeros = torch::zeros({b, t, 1}, raw.options());
   pos[0] = torch::cat({zeros, raw.slice(-1, motion::kFeatRootY, motion::kFeatRootY + 1), zeros}, -1);
@@ -58,30 +59,51 @@ torch::Tensor fk_positions(const torch::Tensor& raw) {
 }
 
 torch::Tensor fk_position_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw) {
-  return (fk_positions(pred_raw) - fk_positions(target_raw)).pow(2).sum(-1).mean();
+  return ((fk_positions(pred_raw) - fk_positions(target_raw)) / kFkUnitMetres).pow(2).sum(-1).mean();
 }
 
-torch::Tensor foot_contact_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw) {
+torch::Tensor world_joint_positions(const torch::Tensor& raw, double fps) {
   using namespace motion;
-  const auto b = pred_raw.size(0), t = pred_raw.size(1);
-  auto vel = pred_raw.slice(-1, kFeatVel, kFeatVel + 3 * kNumJoints).reshape({b, t, kNumJoints, 3});
+  const auto t = raw.size(1);
+  auto pos = fk_positions(raw);  // heading frame, pelvis at (0, y, 0)
+  // Integrate heading and root exactly as decode_feature_row does: frame t's root step is its
+  // velocity rotated by the previous frame's heading; frame 0 starts at x = z = 0, yaw 0.
+  auto yaw_steps = raw.select(-1, kFeatYawVel).slice(1, 1) / fps;
+  auto yaw = torch::cat({torch::zeros_like(raw.select(-1, 0).slice(1, 0, 1)), yaw_steps.cumsum(1)}, 1);
+  auto c = torch::cos(yaw), s = torch::sin(yaw);
+  auto vx = raw.select(-1, kFeatRootVel).slice(1, 1) / fps,
+       vz = raw.select(-1, kFeatRootVel + 1).slice(1, 1) / fps;
+  auto c0 = c.slice(1, 0, t - 1), s0 = s.slice(1, 0, t - 1);
+  auto zero = torch::zeros_like(yaw.slice(1, 0, 1));
+  auto root_x = torch::cat({zero, (c0 * vx + s0 * vz).cumsum(1)}, 1).unsqueeze(-1);
+  auto root_z = torch::cat({zero, (-s0 * vx + c0 * vz).cumsum(1)}, 1).unsqueeze(-1);
+  auto px = pos.select(-1, 0), py = pos.select(-1, 1), pz = pos.select(-1, 2);
+  auto cu = c.unsqueeze(-1), su = s.unsqueeze(-1);
+  return torch::stack({root_x + cu * px + su * pz, py, root_z - su * px + cu * pz}, -1);
+}
+
+torch::Tensor foot_contact_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw, double fps) {
+  using namespace motion;
+  if (pred_raw.size(1) < 2) return torch::zeros({}, pred_raw.options());
   auto idx = torch::tensor({static_cast<int64_t>(kLeftAnkle), static_cast<int64_t>(kRightAnkle),
                             static_cast<int64_t>(kLeftFoot), static_cast<int64_t>(kRightFoot)},
                            torch::TensorOptions().dtype(torch::kLong).device(pred_raw.device()));
-  auto feet = vel.index_select(2, idx);  // (B, T, 4, 3), same order as the contact features
-  auto contact = (target_raw.slice(-1, kFeatContact, kFeatContact + 4) > 0.5).to(pred_raw.dtype());
+  auto feet = world_joint_positions(pred_raw, fps).index_select(2, idx);  // (B, T, 4, 3), contact order
+  auto vel = (feet.slice(1, 1) - feet.slice(1, 0, feet.size(1) - 1)) * fps / kSkateSpeed;
+  auto contact =
+      (target_raw.slice(-1, kFeatContact, kFeatContact + 4).slice(1, 1) > 0.5).to(pred_raw.dtype());
   auto count = contact.sum().clamp_min(1.0);
-  return (feet.pow(2).sum(-1) * contact).sum() / count;
+  return (vel.pow(2).sum(-1) * contact).sum() / count;
 }
 
 MotionLossParts motion_loss(const torch::Tensor& pred, const torch::Tensor& target, const Normalization& norm,
-                            const LossConfig& weights) {
+                            const LossConfig& weights, double fps) {
   MotionLossParts p;
   p.feature = velocity_aware_loss(pred, target, weights.alpha);
   auto pred_raw = norm.denormalize(pred);
   auto target_raw = norm.denormalize(target);
   p.fk = fk_position_loss(pred_raw, target_raw);
-  p.contact = foot_contact_loss(pred_raw, target_raw);
+  p.contact = foot_contact_loss(pred_raw, target_raw, fps);
   p.total = p.feature + weights.fk * p.fk + weights.contact * p.contact;
   return p;
 }

@@ -28,12 +28,24 @@ torch::Tensor rot6d_to_matrix(const torch::Tensor& d6);
 // offsets of motion/skeleton.h and the 6D rotations (joint 0 relative to the heading).
 torch::Tensor fk_positions(const torch::Tensor& raw_features);
 
-// Mean squared distance (m^2) between FK positions of predicted and target raw features.
+// Mean squared distance between FK positions of predicted and target raw features, in units of
+// kFkUnitMetres: a 10 cm joint error weighs as much as a one-std feature error does in eq. 18 (in
+// m^2 the term was 100x smaller and did not steer training).
+inline constexpr double kFkUnitMetres = 0.1;
 torch::Tensor fk_position_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw);
 
-// Foot contact consistency: predicted velocity (m/s) of ankles and toes where the TARGET's contact
-// flag is 1 should be zero; mean over contact frames of |v|^2 (0 when there are none).
-torch::Tensor foot_contact_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw);
+// World joint positions (B, T, 22, 3) of raw features as decoding places them: the root
+// integrated from the root and yaw velocities (frame 0 at the origin facing +Z), the joints from
+// the 6D rotations. Differentiable.
+torch::Tensor world_joint_positions(const torch::Tensor& raw_features, double fps);
+
+// Foot contact consistency on what decoding reads (root velocities, heading and rotations, not the
+// joint-velocity channels decoding ignores): the world speed of ankles and toes where the TARGET's
+// contact flag is 1, in units of kSkateSpeed (the foot-skating threshold of DESIGN.md 6), squared
+// and averaged over contact frames (0 when there are none).
+inline constexpr double kSkateSpeed = 0.75;  // m/s
+torch::Tensor foot_contact_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw,
+                                double fps = 30);
 
 struct MotionLossParts {
   torch::Tensor total;
@@ -43,7 +55,7 @@ struct MotionLossParts {
 };
 // The generator loss: eq. 18 on normalised features + loss.fk * FK + loss.contact * contacts
 // (raw features via `norm`). pred/target normalised (B, T, 269).
-MotionLossParts motion_loss(const torch::Tensor& pred, const torch::Tensor& target,
-                            const Normalization& norm, const LossConfig& weights);
+MotionLossParts motion_loss(const torch::Tensor& pred, const torch::Tensor& target, const Normalization& norm,
+                            const LossConfig& weights, double fps = 30);
 
 }  // namespace e2m::model

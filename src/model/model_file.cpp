@@ -2,6 +2,7 @@
 // problem.
 #include "model/model_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -44,7 +45,8 @@ torch::Tensor Normalization::denormalize(const torch::Tensor& x) const {
   return x * std_tensor(dim).to(x.options()) + mean_tensor(dim).to(x.options());
 }
 
-Normalization Normalization::compute(const float* rows, int64_t count, int dim) {
+Normalization Normalization::compute(const float* rows, int64_t count, int dim,
+                                     const std::vector<std::pair<int, int>>& groups) {
   Normalization n;
   n.mean.assign(dim, 0.0f);
   n.std.assign(dim, 1.0f);
@@ -59,6 +61,13 @@ Normalization Normalization::compute(const float* rows, int64_t count, int dim) 
       sq[d] += v * v;
     }
   for (int d = 0; d < dim; ++d) n.std[d] = static_cast<float>(std::sqrt(sq[d] / count));
+  for (const auto& [begin, end] : groups) {
+    if (begin < 0 || end > dim || begin >= end) throw Error("normalisation: bad column group");
+    double mean_std = 0;
+    for (int d = begin; d < end; ++d) mean_std += n.std[d];
+    const float floor = kGroupStdFloor * static_cast<float>(mean_std / (end - begin));
+    for (int d = begin; d < end; ++d) n.std[d] = std::max(n.std[d], floor);
+  }
   return n;
 }
 
@@ -142,6 +151,15 @@ RawFile read_raw(const std::filesystem::path& path, bool want_blob) {
         static_cast<int>(raw.meta.audio_norm.mean.size()) != raw.meta.config.audio_dim)
       throw Error("audio_norm: expected " + std::to_string(raw.meta.config.audio_dim) + " values");
     raw.meta.text_vocab = j.value("text_vocab", json());
+    if (j.contains("start_frame") && !(j["start_frame"].is_array() && j["start_frame"].empty())) {
+      if (!j["start_frame"].is_array() ||
+          j["start_frame"].size() != static_cast<size_t>(raw.meta.config.motion_dim))
+        throw Error("start_frame: expected " + std::to_string(raw.meta.config.motion_dim) + " values");
+      for (const auto& v : j["start_frame"]) {
+        if (!v.is_number()) throw Error("start_frame: expected numbers");
+        raw.meta.start_frame.push_back(v.get<float>());
+      }
+    }
     raw.meta.extra = j.value("extra", json());
   } catch (const Error& e) {
     throw Error(name + ": " + e.what());
@@ -189,6 +207,7 @@ void save_model(const std::filesystem::path& path, const ModelMeta& meta, const 
             {"motion_norm", norm_to_json(meta.motion_norm)},
             {"audio_norm", norm_to_json(meta.audio_norm)},
             {"text_vocab", meta.text_vocab},
+            {"start_frame", meta.start_frame},
             {"extra", meta.extra},
             {"tensors", shapes}};
   const std::string header = j.dump();

@@ -40,8 +40,14 @@ struct Normalization {
   // x: (..., dim). std values below 1e-6 count as 1 (constant dimensions such as contacts at rest).
   torch::Tensor normalize(const torch::Tensor& x) const;
   torch::Tensor denormalize(const torch::Tensor& x) const;
-  // Mean/std over rows of a (rows x dim) row-major array.
-  static Normalization compute(const float* rows, int64_t count, int dim);
+  // Mean/std over rows of a (rows x dim) row-major array. `groups` are [begin, end) column ranges
+  // of one kind (all 6D rotations, all joint velocities ...): a column's std is floored at
+  // kGroupStdFloor times its group's mean std, so a near-constant column (a joint that hardly
+  // moves) cannot dominate a normalised L2 loss with its noise. Columns outside every group are
+  // only floored absolutely.
+  static Normalization compute(const float* rows, int64_t count, int dim,
+                               const std::vector<std::pair<int, int>>& groups = {});
+  static constexpr float kGroupStdFloor = 0.1f;
 };
 
 struct ModelMeta {
@@ -49,12 +55,21 @@ struct ModelMeta {
   Normalization motion_norm;
   Normalization audio_norm;
   nlohmann::json text_vocab;  // owned by the tokenizer (text_tokenizer.h); null when none
-  nlohmann::json extra;       // training run info (steps, dataset, losses); free-form
+  // Music: the raw feature row of a real pose from the training data that training, offline and
+  // live all start their motion history from; empty in older files (then a standing mean pose).
+  std::vector<float> start_frame;
+  nlohmann::json extra;  // training run info (steps, dataset, losses); free-form
 };
 
+// A meta with only a config (benches and tests of untrained models).
+inline ModelMeta bare_meta(const ModelConfig& config) {
+  ModelMeta m;
+  m.config = config;
+  return m;
+}
+
 // Writes atomically (temp file + rename). The module must be the one built from meta.config.
-void save_model(const std::filesystem::path& path, const ModelMeta& meta,
-                const torch::nn::Module& module);
+void save_model(const std::filesystem::path& path, const ModelMeta& meta, const torch::nn::Module& module);
 
 // Reads the header only (config, stats, vocabulary), validates magic / version / lengths.
 ModelMeta read_model_meta(const std::filesystem::path& path);

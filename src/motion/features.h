@@ -12,6 +12,7 @@
 // rotations from the 6D part, so decode(encode(c)) == canonicalize_start(c) up to float error.
 #pragma once
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "motion/clip.h"
@@ -22,6 +23,12 @@ namespace e2m::motion {
 inline constexpr int kFeatureDim = 269;
 inline constexpr int kFeatRootY = 0, kFeatRootVel = 1, kFeatYawVel = 3, kFeatPos = 4, kFeatRot = 67,
                      kFeatVel = 199, kFeatContact = 265;
+
+// Column ranges [begin, end) of one kind (root height, root velocity, yaw velocity, positions, 6D
+// rotations, joint velocities, contacts): the normalisation floors each column's std per group.
+inline constexpr std::pair<int, int> kFeatureGroups[] = {
+    {kFeatRootY, kFeatRootVel}, {kFeatRootVel, kFeatYawVel}, {kFeatYawVel, kFeatPos},    {kFeatPos, kFeatRot},
+    {kFeatRot, kFeatVel},       {kFeatVel, kFeatContact},    {kFeatContact, kFeatureDim}};
 
 // Frames x 269, row-major, float.
 std::vector<float> encode_features(const Clip& clip);

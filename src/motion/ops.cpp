@@ -44,15 +44,23 @@ Clip mirror(const Clip& in) {
   return out;
 }
 
-double place_on_floor(Clip& clip) {
-  if (clip.frames() == 0) return 0;
-  double lowest = std::numeric_limits<double>::infinity();
+double foot_floor_height(const Clip& clip) {
+  if (clip.frames() == 0) return kRestFootHeight;
+  std::vector<double> lowest(static_cast<size_t>(clip.frames()), std::numeric_limits<double>::infinity());
   Pose p;
   for (int f = 0; f < clip.frames(); ++f) {
     fk(clip, f, p);
-    for (int j : {kLeftAnkle, kRightAnkle, kLeftFoot, kRightFoot}) lowest = std::min(lowest, p[j].y);
+    for (int j : {kLeftAnkle, kRightAnkle, kLeftFoot, kRightFoot})
+      lowest[size_t(f)] = std::min(lowest[size_t(f)], p[j].y);
   }
-  double shift = kRestFootHeight - lowest;
+  const auto k = static_cast<size_t>(kFloorPercentile / 100.0 * static_cast<double>(lowest.size() - 1) + 0.5);
+  std::nth_element(lowest.begin(), lowest.begin() + static_cast<std::ptrdiff_t>(k), lowest.end());
+  return lowest[k];
+}
+
+double place_on_floor(Clip& clip) {
+  if (clip.frames() == 0) return 0;
+  const double shift = kRestFootHeight - foot_floor_height(clip);
   for (auto& r : clip.root) r.y += shift;
   return shift;
 }

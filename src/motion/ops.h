@@ -19,8 +19,14 @@ Vec3 mirror(const Vec3& v);
 inline Vec3 to_unity(const Vec3& p) { return {-p.x, p.y, p.z}; }
 inline Quat to_unity(const Quat& q) { return {q.w, q.x, -q.y, -q.z}; }
 
-// Shift the clip vertically so that its lowest foot/ankle joint over the whole clip stands at the
-// rest foot height (0.08 m). Returns the shift applied (metres).
+// The clip's floor as its feet see it: the kFloorPercentile-th percentile over frames of the lowest
+// foot/ankle joint. A percentile, not the minimum, so one glitched frame (a foot through the floor
+// in the capture) does not lift the whole clip into the air.
+inline constexpr double kFloorPercentile = 5;
+double foot_floor_height(const Clip& clip);
+
+// Shift the clip vertically so that its floor (foot_floor_height) is at the rest foot height
+// (0.08 m). Returns the shift applied (metres).
 double place_on_floor(Clip& clip);
 
 // Move the first frame's root to x = z = 0 and turn it to face +Z (rotation about Y).

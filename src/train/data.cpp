@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iterator>
+#include <map>
 
 #include "audio/features.h"
 #include "motion/error.h"
@@ -23,7 +25,8 @@ std::string safe_name(const std::string& name) {
 }
 
 // Audio features aligned with the clip's frames: frame k of the clip plays at audio_offset + k / fps.
-std::vector<float> clip_audio(const motion::Clip& clip, const std::filesystem::path& cache_dir, bool use_cache) {
+std::vector<float> clip_audio(const motion::Clip& clip, const std::filesystem::path& cache_dir,
+                              bool use_cache) {
   const size_t want = static_cast<size_t>(clip.frames()) * kAudioDim;
   const std::filesystem::path side = cache_dir / (safe_name(clip.meta.name) + ".f32");
   if (use_cache && !cache_dir.empty() && std::filesystem::exists(side) &&
@@ -33,7 +36,8 @@ std::vector<float> clip_audio(const motion::Clip& clip, const std::filesystem::p
     in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(want * sizeof(float)));
     if (in) return data;
   }
-  audio::FeatureFrames f = audio::extract_features_file(clip.meta.audio, clip.meta.audio_offset, clip.duration());
+  audio::FeatureFrames f =
+      audio::extract_features_file(clip.meta.audio, clip.meta.audio_offset, clip.duration());
   std::vector<float> data(want, 0.0f);
   const int have = std::min(f.frames, clip.frames());
   std::copy(f.data.begin(), f.data.begin() + static_cast<std::ptrdiff_t>(have) * kAudioDim, data.begin());
@@ -59,6 +63,19 @@ void copy_frames(const std::vector<float>& src, int frames, int dim, int start, 
     const int f = std::clamp(start + k, 0, frames - 1);
     std::copy_n(src.data() + static_cast<size_t>(f) * dim, dim, dst + static_cast<size_t>(k) * dim);
   }
+}
+
+// A frame before the clip's first, standing still: frame 0 with every velocity zeroed. Live and
+// offline generation start from the same (MusicToDance::start_features).
+void stand_still(float* row) {
+  row[motion::kFeatRootVel] = row[motion::kFeatRootVel + 1] = row[motion::kFeatYawVel] = 0.0f;
+  std::fill(row + motion::kFeatVel, row + motion::kFeatContact, 0.0f);
+}
+
+// Motion history: like copy_frames, with the frames before the clip standing still.
+void copy_history(const std::vector<float>& src, int frames, int start, int n, float* dst) {
+  copy_frames(src, frames, kMotionDim, start, n, dst);
+  for (int k = 0; k < n && start + k < 0; ++k) stand_still(dst + static_cast<size_t>(k) * kMotionDim);
 }
 
 }  // namespace
@@ -90,6 +107,8 @@ TrainingData TrainingData::from_datasets(const std::vector<io::Dataset>& dataset
       cd.frames = clip.frames();
       cd.motion = motion::encode_features(clip);
       cd.captions = clip.meta.captions;
+      cd.content = clip.meta.content;
+      cd.style = clip.meta.style;
       cd.genre = clip.meta.genre;
       if (opt.need_audio) cd.audio = clip_audio(clip, audio_dir, opt.cache_audio);
       data.clips_.push_back(std::move(cd));
@@ -123,7 +142,18 @@ model::Normalization TrainingData::motion_stats() const {
   if (idx.empty()) idx = indices(io::Split::Validation);
   std::vector<float> rows;
   for (int i : idx) rows.insert(rows.end(), clips_[i].motion.begin(), clips_[i].motion.end());
-  return model::Normalization::compute(rows.data(), static_cast<int64_t>(rows.size() / kMotionDim), kMotionDim);
+  return model::Normalization::compute(
+      rows.data(), static_cast<int64_t>(rows.size() / kMotionDim), kMotionDim,
+      {std::begin(motion::kFeatureGroups), std::end(motion::kFeatureGroups)});
+}
+
+std::vector<float> TrainingData::start_frame() const {
+  std::vector<int> idx = indices(io::Split::Train);
+  if (idx.empty()) idx = indices(io::Split::Validation);
+  const ClipData& c = clips_[static_cast<size_t>(idx.front())];
+  std::vector<float> row(c.motion.begin(), c.motion.begin() + kMotionDim);
+  stand_still(row.data());
+  return row;
 }
 
 model::Normalization TrainingData::audio_stats() const {
@@ -132,27 +162,42 @@ model::Normalization TrainingData::audio_stats() const {
   std::vector<float> rows;
   for (int i : idx) rows.insert(rows.end(), clips_[i].audio.begin(), clips_[i].audio.end());
   if (rows.empty()) return {};
-  return model::Normalization::compute(rows.data(), static_cast<int64_t>(rows.size() / kAudioDim), kAudioDim);
+  return model::Normalization::compute(
+      rows.data(), static_cast<int64_t>(rows.size() / kAudioDim), kAudioDim,
+      {std::begin(audio::kAudioFeatureGroups), std::end(audio::kAudioFeatureGroups)});
 }
 
-WindowSampler::WindowSampler(const TrainingData& data, std::vector<int> clip_indices, model::Normalization motion_norm,
-                             model::Normalization audio_norm)
-    : data_(&data), clips_(std::move(clip_indices)), motion_norm_(std::move(motion_norm)),
+WindowSampler::WindowSampler(const TrainingData& data, std::vector<int> clip_indices,
+                             model::Normalization motion_norm, model::Normalization audio_norm)
+    : data_(&data),
+      clips_(std::move(clip_indices)),
+      motion_norm_(std::move(motion_norm)),
       audio_norm_(std::move(audio_norm)) {
-  for (int i : clips_) weights_.push_back(static_cast<double>(data.clips()[static_cast<size_t>(i)].frames));
+  auto group = [&](int i) {
+    const ClipData& c = data.clips()[static_cast<size_t>(i)];
+    return c.content.empty() && c.style.empty() ? c.genre : c.content + "/" + c.style;
+  };
+  std::map<std::string, double> group_frames;
+  for (int i : clips_) group_frames[group(i)] += data.clips()[static_cast<size_t>(i)].frames;
+  for (int i : clips_)
+    weights_.push_back(static_cast<double>(data.clips()[static_cast<size_t>(i)].frames) /
+                       group_frames[group(i)]);
 }
 
-Batch WindowSampler::motion_windows(int batch, int frames, std::mt19937& rng) const {
+Batch WindowSampler::motion_windows(int batch, int frames, std::mt19937& rng, bool from_start) const {
   if (clips_.empty()) throw Error("window sampler: no clips to sample from");
   std::discrete_distribution<int> pick(weights_.begin(), weights_.end());
   std::vector<float> buf(static_cast<size_t>(batch) * frames * kMotionDim);
   Batch out;
   for (int b = 0; b < batch; ++b) {
     const ClipData& c = data_->clips()[static_cast<size_t>(clips_[static_cast<size_t>(pick(rng))])];
-    const int start = c.frames > frames ? std::uniform_int_distribution<int>(0, c.frames - frames)(rng) : 0;
-    copy_frames(c.motion, c.frames, kMotionDim, start, frames, buf.data() + static_cast<size_t>(b) * frames * kMotionDim);
+    const int start =
+        c.frames > frames && !from_start ? std::uniform_int_distribution<int>(0, c.frames - frames)(rng) : 0;
+    copy_frames(c.motion, c.frames, kMotionDim, start, frames,
+                buf.data() + static_cast<size_t>(b) * frames * kMotionDim);
     if (!c.captions.empty())
-      out.captions.push_back(c.captions[std::uniform_int_distribution<size_t>(0, c.captions.size() - 1)(rng)]);
+      out.captions.push_back(
+          c.captions[std::uniform_int_distribution<size_t>(0, c.captions.size() - 1)(rng)]);
     else
       out.captions.emplace_back();
   }
@@ -162,7 +207,8 @@ Batch WindowSampler::motion_windows(int batch, int frames, std::mt19937& rng) co
 
 Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, std::mt19937& rng) const {
   if (clips_.empty()) throw Error("window sampler: no clips to sample from");
-  const int aw = config.music.audio_window, mw = config.music.motion_window, chunk = config.music.chunk_frames;
+  const int aw = config.music.audio_window, mw = config.music.motion_window,
+            chunk = config.music.chunk_frames;
   std::discrete_distribution<int> pick(weights_.begin(), weights_.end());
   std::vector<float> target(static_cast<size_t>(batch) * chunk * kMotionDim);
   std::vector<float> prev(static_cast<size_t>(batch) * mw * kMotionDim);
@@ -173,9 +219,11 @@ Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, 
     const ClipData& c = data_->clips()[static_cast<size_t>(clips_[static_cast<size_t>(pick(rng))])];
     // "now" = t: the chunk t+1..t+chunk lies inside the clip; history before frame 0 repeats frame 0.
     const int t = std::uniform_int_distribution<int>(0, std::max(0, c.frames - 1 - chunk))(rng);
-    copy_frames(c.motion, c.frames, kMotionDim, t + 1, chunk, target.data() + static_cast<size_t>(b) * chunk * kMotionDim);
-    copy_frames(c.motion, c.frames, kMotionDim, t - mw + 1, mw, prev.data() + static_cast<size_t>(b) * mw * kMotionDim);
-    copy_frames(c.audio, c.frames, kAudioDim, t - aw + 1, aw, aud.data() + static_cast<size_t>(b) * aw * kAudioDim);
+    copy_frames(c.motion, c.frames, kMotionDim, t + 1, chunk,
+                target.data() + static_cast<size_t>(b) * chunk * kMotionDim);
+    copy_history(c.motion, c.frames, t - mw + 1, mw, prev.data() + static_cast<size_t>(b) * mw * kMotionDim);
+    copy_frames(c.audio, c.frames, kAudioDim, t - aw + 1, aw,
+                aud.data() + static_cast<size_t>(b) * aw * kAudioDim);
     int g = -1;
     for (size_t k = 0; k < config.music.genres.size(); ++k)
       if (config.music.genres[k] == c.genre) g = static_cast<int>(k);

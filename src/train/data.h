@@ -18,10 +18,11 @@ struct ClipData {
   std::string name;
   io::Split split = io::Split::Train;
   int frames = 0;
-  std::vector<float> motion;             // frames x 269 raw features (motion::encode_features)
-  std::vector<std::string> captions;     // text2motion
-  std::string genre;                     // music2dance
-  std::vector<float> audio;              // frames x 39 raw audio features aligned with motion frames
+  std::vector<float> motion;          // frames x 269 raw features (motion::encode_features)
+  std::vector<std::string> captions;  // text2motion
+  std::string content, style;         // action and style labels where known (Bandai)
+  std::string genre;                  // music2dance
+  std::vector<float> audio;           // frames x 39 raw audio features aligned with motion frames
 };
 
 struct DataOptions {
@@ -48,6 +49,9 @@ class TrainingData {
   // no train clips).
   model::Normalization motion_stats() const;
   model::Normalization audio_stats() const;
+  // The first motion history a music model starts from when nothing was played yet: the first
+  // frame of the first training clip, a real pose (never a T-pose or a mean frame).
+  std::vector<float> start_frame() const;
 
  private:
   std::vector<ClipData> clips_;
@@ -55,10 +59,10 @@ class TrainingData {
 
 // One batch, already normalised, on the CPU.
 struct Batch {
-  torch::Tensor motion;       // (B, T, 269) target window (music: the chunk after "now")
-  torch::Tensor prev_motion;  // music: (B, motion_window, 269) frames up to "now"
-  torch::Tensor audio;        // music: (B, audio_window, 39) frames up to "now"
-  torch::Tensor genre;        // music: (B, genres) one-hot
+  torch::Tensor motion;               // (B, T, 269) target window (music: the chunk after "now")
+  torch::Tensor prev_motion;          // music: (B, motion_window, 269) frames up to "now"
+  torch::Tensor audio;                // music: (B, audio_window, 39) frames up to "now"
+  torch::Tensor genre;                // music: (B, genres) one-hot
   std::vector<std::string> captions;  // text: one caption per row
 };
 
@@ -70,7 +74,9 @@ class WindowSampler {
                 model::Normalization audio_norm = {});
 
   // VAE / text2motion: `batch` random windows of `frames` frames (and a random caption each).
-  Batch motion_windows(int batch, int frames, std::mt19937& rng) const;
+  // from_start: every window starts at its clip's first frame, as text2motion generates from
+  // query 0 at the start of the action.
+  Batch motion_windows(int batch, int frames, std::mt19937& rng, bool from_start = false) const;
   // music2dance: "now" t random; audio_window and motion_window frames up to t, chunk after it.
   Batch music_windows(int batch, const model::ModelConfig& config, std::mt19937& rng) const;
 
@@ -79,7 +85,10 @@ class WindowSampler {
  private:
   const TrainingData* data_;
   std::vector<int> clips_;
-  std::vector<double> weights_;  // sampling weight per clip: its length in frames
+  // Sampling weight per clip: its length over the total length of its group (content and style,
+  // else genre), so every group is drawn equally often whatever its clips' lengths, and within a
+  // group every frame equally often.
+  std::vector<double> weights_;
   model::Normalization motion_norm_, audio_norm_;
 };
 

@@ -35,7 +35,8 @@ torch::Device pick_device(const std::string& name) {
 
 // Linear warm-up, then cosine decay from lr to lr / 10 at the last step.
 double lr_at(const TrainOptions& o, int64_t step) {
-  if (o.warmup > 0 && step <= o.warmup) return o.lr * static_cast<double>(step) / static_cast<double>(o.warmup);
+  if (o.warmup > 0 && step <= o.warmup)
+    return o.lr * static_cast<double>(step) / static_cast<double>(o.warmup);
   const double span = static_cast<double>(std::max<int64_t>(1, o.steps - o.warmup));
   const double t = std::clamp(static_cast<double>(step - o.warmup) / span, 0.0, 1.0);
   return o.lr * (0.1 + 0.9 * 0.5 * (1.0 + std::cos(M_PI * t)));
@@ -44,8 +45,8 @@ double lr_at(const TrainOptions& o, int64_t step) {
 // Every step draws from generators seeded by (seed, step), so a resumed run sees exactly the
 // batches, dropout masks and noise an uninterrupted run would have seen.
 std::mt19937 step_rng(uint64_t seed, int64_t step, uint32_t stream) {
-  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(step),
-                    static_cast<uint32_t>(step >> 32), stream};
+  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
+                    static_cast<uint32_t>(step), static_cast<uint32_t>(step >> 32), stream};
   return std::mt19937(seq);
 }
 
@@ -71,7 +72,8 @@ TrainResult run_training(const TrainOptions& o) {
   if (o.steps < 1) throw Error("train: --steps must be at least 1");
   if (o.batch < 1) throw Error("train: --batch must be at least 1");
   if (o.kind != ModelKind::Music2Dance && (o.window < 8 || o.window % 8 != 0))
-    throw Error("train: --window must be a positive multiple of 8 frames (got " + std::to_string(o.window) + ")");
+    throw Error("train: --window must be a positive multiple of 8 frames (got " + std::to_string(o.window) +
+                ")");
   if (o.threads > 0) torch::set_num_threads(o.threads);
   const torch::Device device = pick_device(o.device);
 
@@ -107,8 +109,11 @@ TrainResult run_training(const TrainOptions& o) {
   meta.config.validate();
   const model::ModelConfig& cfg = meta.config;
   if (o.kind == ModelKind::Text2Motion && cfg.text.encoder != "own")
-    throw Error("train: text2motion training supports text.encoder \"own\" (got \"" + cfg.text.encoder + "\")");
-  const int frames = o.kind == ModelKind::Text2Motion ? std::min(o.window, cfg.text.max_frames / 8 * 8) : o.window;
+    throw Error("train: text2motion training supports text.encoder \"own\" (got \"" + cfg.text.encoder +
+                "\")");
+  // Text2motion trains on exactly what `e2m text` makes: max_frames from the clip's first frame, so
+  // every output query gets a gradient and query 0 means the start of the action.
+  const int frames = o.kind == ModelKind::Text2Motion ? cfg.text.max_frames / 8 * 8 : o.window;
 
   DataOptions dopt;
   dopt.need_captions = o.kind == ModelKind::Text2Motion;
@@ -117,7 +122,10 @@ TrainResult run_training(const TrainOptions& o) {
   model::TextTokenizer tokenizer;
   if (!resuming) {
     if (meta.motion_norm.empty()) meta.motion_norm = data.motion_stats();
-    if (o.kind == ModelKind::Music2Dance) meta.audio_norm = data.audio_stats();
+    if (o.kind == ModelKind::Music2Dance) {
+      meta.audio_norm = data.audio_stats();
+      meta.start_frame = data.start_frame();
+    }
     if (o.kind == ModelKind::Text2Motion) {
       tokenizer = model::TextTokenizer::train(data.train_captions(), cfg.text.vocab_size);
       meta.text_vocab = tokenizer.to_json();
@@ -154,8 +162,10 @@ TrainResult run_training(const TrainOptions& o) {
       decoder = &m2d->decoder;
       break;
   }
-  if (resuming) model::load_weights(ckpt, o.kind, *module);
-  else if (pretrained && decoder) model::copy_decoder(pretrained->decoder, *decoder);
+  if (resuming)
+    model::load_weights(ckpt, o.kind, *module);
+  else if (pretrained && decoder)
+    model::copy_decoder(pretrained->decoder, *decoder);
   // loss.latent: the generator's latent codes are also pulled towards the pretrained VAE encoder's
   // mean for the target window, so the output adapter learns the decoder's own latent language.
   model::MotionVaeEncoder teacher{nullptr};
@@ -185,15 +195,18 @@ TrainResult run_training(const TrainOptions& o) {
   groups.emplace_back(main_params, std::make_unique<torch::optim::AdamWOptions>(
                                        torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay)));
   if (!dec_params.empty())
-    groups.emplace_back(dec_params, std::make_unique<torch::optim::AdamWOptions>(
-                                        torch::optim::AdamWOptions(o.lr * dec_scale).weight_decay(o.weight_decay)));
-  torch::optim::AdamW optimizer(std::move(groups), torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
+    groups.emplace_back(dec_params,
+                        std::make_unique<torch::optim::AdamWOptions>(
+                            torch::optim::AdamWOptions(o.lr * dec_scale).weight_decay(o.weight_decay)));
+  torch::optim::AdamW optimizer(std::move(groups),
+                                torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
   if (resuming) {
     try {
       torch::load(optimizer, optim_path.string());
     } catch (const std::exception& e) {
       std::string why = e.what();
-      throw Error(optim_path.string() + ": cannot read the optimizer state (" + why.substr(0, why.find('\n')) + ")");
+      throw Error(optim_path.string() + ": cannot read the optimizer state (" +
+                  why.substr(0, why.find('\n')) + ")");
     }
   }
   std::vector<torch::Tensor> all_params = module->parameters();
@@ -202,7 +215,7 @@ TrainResult run_training(const TrainOptions& o) {
   // Generators: motion loss of the decoded latent, plus the optional latent term.
   auto generator_loss = [&](const torch::Tensor& latent, const torch::Tensor& target) {
     const torch::Tensor pred = (*decoder)(latent).slice(1, 0, target.size(1));
-    torch::Tensor loss = model::motion_loss(pred, target, meta.motion_norm, cfg.loss).total;
+    torch::Tensor loss = model::motion_loss(pred, target, meta.motion_norm, cfg.loss, cfg.fps).total;
     if (teacher) {
       torch::Tensor mu;
       {
@@ -220,19 +233,23 @@ TrainResult run_training(const TrainOptions& o) {
         return model::vae_loss(vae->forward(target), target, cfg.loss.kl).total;
       case ModelKind::Text2Motion: {
         std::vector<std::vector<int64_t>> rows;
-        for (const auto& c : b.captions) rows.push_back(tokenizer.encode(c, cfg.text.max_tokens, text_dropout, text_rng));
+        for (const auto& c : b.captions)
+          rows.push_back(tokenizer.encode(c, cfg.text.max_tokens, text_dropout, text_rng));
         model::TextInput in = model::make_text_input(rows, cfg.text.max_tokens);
         in.ids = in.ids.to(device);
         in.pad_mask = in.pad_mask.to(device);
         return generator_loss(t2m->latent(in, frames), target);
       }
       case ModelKind::Music2Dance:
-        return generator_loss(m2d->latent(b.audio.to(device), b.genre.to(device), b.prev_motion.to(device)), target);
+        return generator_loss(m2d->latent(b.audio.to(device), b.genre.to(device), b.prev_motion.to(device)),
+                              target);
     }
     throw Error("train: unknown model kind");
   };
   auto sample = [&](const WindowSampler& s, std::mt19937& rng) {
-    return o.kind == ModelKind::Music2Dance ? s.music_windows(o.batch, cfg, rng) : s.motion_windows(o.batch, frames, rng);
+    return o.kind == ModelKind::Music2Dance
+               ? s.music_windows(o.batch, cfg, rng)
+               : s.motion_windows(o.batch, frames, rng, o.kind == ModelKind::Text2Motion);
   };
 
   // Fixed validation windows, the same in every run with this seed.
@@ -255,7 +272,8 @@ TrainResult run_training(const TrainOptions& o) {
 
   auto save_checkpoint = [&](int64_t step, double seconds) {
     model::ModelMeta m = meta;
-    m.extra = {{"step", step}, {"seconds", seconds}, {"seed", o.seed}, {"pretrained_decoder", pretrained_decoder}};
+    m.extra = {
+        {"step", step}, {"seconds", seconds}, {"seed", o.seed}, {"pretrained_decoder", pretrained_decoder}};
     module->to(torch::kCPU);
     model::save_model(ckpt, m, *module);
     module->to(device);
@@ -274,7 +292,9 @@ TrainResult run_training(const TrainOptions& o) {
   const int64_t last = o.stop_at > 0 ? std::min(o.steps, o.stop_at) : o.steps;
   ProgressBar bar(o.steps, start_step, o.progress);
   const auto t0 = std::chrono::steady_clock::now();
-  auto seconds = [&] { return prior_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  auto seconds = [&] {
+    return prior_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
   module->train();
   double acc = 0;
   int acc_n = 0;
@@ -286,7 +306,8 @@ TrainResult run_training(const TrainOptions& o) {
     const Batch b = sample(train_set, rng);
     const double lr = lr_at(o, step);
     for (size_t g = 0; g < optimizer.param_groups().size(); ++g)
-      static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[g].options()).lr(g == 0 ? lr : lr * dec_scale);
+      static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[g].options())
+          .lr(g == 0 ? lr : lr * dec_scale);
     optimizer.zero_grad();
     torch::Tensor loss = loss_of(b, &text_rng, o.text_dropout);
     loss.backward();
@@ -294,12 +315,14 @@ TrainResult run_training(const TrainOptions& o) {
     optimizer.step();
     const double l = loss.item<double>();
     if (!std::isfinite(l))
-      throw Error("train: the loss became " + fmt(l) + " at step " + std::to_string(step) + " (try a lower --lr)");
+      throw Error("train: the loss became " + fmt(l) + " at step " + std::to_string(step) +
+                  " (try a lower --lr)");
     if (step == start_step + 1) result.first_loss = l;
     acc += l;
     ++acc_n;
 
-    const bool do_val = !val_batches.empty() && ((o.val_every > 0 && step % o.val_every == 0) || step == o.steps);
+    const bool do_val =
+        !val_batches.empty() && ((o.val_every > 0 && step % o.val_every == 0) || step == o.steps);
     const bool do_log = (o.log_every > 0 && step % o.log_every == 0) || do_val || step == last;
     if (do_log) {
       LogRow row;
@@ -318,7 +341,8 @@ TrainResult run_training(const TrainOptions& o) {
       acc = 0;
       acc_n = 0;
     }
-    if ((o.checkpoint_every > 0 && step % o.checkpoint_every == 0) || step == last) save_checkpoint(step, seconds());
+    if ((o.checkpoint_every > 0 && step % o.checkpoint_every == 0) || step == last)
+      save_checkpoint(step, seconds());
     bar.update(step, status);
   }
   bar.finish();
@@ -329,8 +353,12 @@ TrainResult run_training(const TrainOptions& o) {
     model::ModelMeta m = meta;
     nlohmann::json datasets = nlohmann::json::array();
     for (const auto& d : o.datasets) datasets.push_back(d.filename().string());
-    m.extra = {{"steps", o.steps}, {"seed", o.seed}, {"datasets", datasets}, {"train_loss", result.last_loss},
-               {"pretrained_decoder", pretrained_decoder}, {"seconds", seconds()}};
+    m.extra = {{"steps", o.steps},
+               {"seed", o.seed},
+               {"datasets", datasets},
+               {"train_loss", result.last_loss},
+               {"pretrained_decoder", pretrained_decoder},
+               {"seconds", seconds()}};
     if (result.last_val) m.extra["val_loss"] = *result.last_val;
     module->to(torch::kCPU);
     model::save_model(o.out, m, *module);

@@ -26,11 +26,11 @@ struct TrainOptions {
 
   int64_t steps = 2000;
   int batch = 32;
-  int window = 64;  // frames per VAE / text2motion training window (multiple of 8)
+  int window = 64;  // frames per VAE training window (multiple of 8); text2motion trains on text.max_frames
   double lr = 3e-4;
   double weight_decay = 0.01;
   double grad_clip = 1.0;
-  int64_t warmup = 100;          // linear warm-up steps, then cosine decay to lr / 10
+  int64_t warmup = 100;           // linear warm-up steps, then cosine decay to lr / 10
   double decoder_lr_scale = 0.5;  // the pretrained decoder moves slower than the new parts
   double text_dropout = 0.1;      // BPE-dropout on captions (typo robustness)
   uint64_t seed = 1;

@@ -12,6 +12,7 @@
 #include "io/importers.h"
 #include "motion/error.h"
 #include "motion/fk.h"
+#include "motion/ops.h"
 #include "motion/rotation.h"
 #include "test_support.h"
 
@@ -41,15 +42,6 @@ fs::path fresh_dir(const std::string& name) {
 void write_text(const fs::path& p, const std::string& s) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out << s;
-}
-
-// Lowest foot joint over the clip (place_on_floor puts it at the rest foot height).
-double lowest_foot(const motion::Clip& c) {
-  double low = 1e9;
-  for (const auto& pose : motion::fk_all(c))
-    for (int j : {motion::kLeftAnkle, motion::kRightAnkle, motion::kLeftFoot, motion::kRightFoot})
-      low = std::min(low, pose[j].y);
-  return low;
 }
 
 // A python3 with numpy: $E2M_PYTHON, then python3 on the PATH, then the system one.
@@ -174,7 +166,7 @@ TEST_CASE("bandai import: labels from the file name, varied captions, 30 fps, fe
     CHECK(std::set<std::string>(c->meta.captions.begin(), c->meta.captions.end()).size() >= 10);
     const io::Bvh bvh = io::read_bvh(c->meta.source);
     CHECK(c->frames() == bvh.frames);  // already 30 fps
-    CHECK(lowest_foot(*c) == Approx(motion::kRestFootHeight).margin(1e-6));
+    CHECK(motion::foot_floor_height(*c) == Approx(motion::kRestFootHeight).margin(1e-6));
   }
   CHECK(wave.meta.captions[0] == "a person waves both hands energetically");
   // The walk moves forward a good distance; the wave stays in place.
@@ -216,7 +208,7 @@ TEST_CASE("tang import: genre, audio, offset and 30 fps length", "[importers]") 
   CHECK(w18.meta.audio_offset == Approx(39 / 25.0));
   CHECK(w18.frames() == (1176 - 1) * 30 / 25 + 1);
   CHECK(w18.meta.captions.size() >= 10);
-  CHECK(lowest_foot(w24) == Approx(motion::kRestFootHeight).margin(1e-6));
+  CHECK(motion::foot_floor_height(w24) == Approx(motion::kRestFootHeight).margin(1e-6));
   // Upright: the head stays well above the pelvis through the dance.
   for (const auto& pose : motion::fk_all(w24)) REQUIRE(pose[motion::kHead].y > pose[motion::kPelvis].y + 0.3);
 }

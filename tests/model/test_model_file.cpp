@@ -1,9 +1,13 @@
 // Model files (save/load identical outputs, one clear error per bad file) and the inference API.
-#include <catch2/catch.hpp>
+// LibTorch first: glog, which it brings in, defines CHECK too, and Catch's must be the one that stands.
+// clang-format off
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
+// clang-format on
+
+#include <unistd.h>
 
 #include <fstream>
-#include <unistd.h>
 
 #include "model/inference.h"
 #include "model/model_file.h"
@@ -92,6 +96,37 @@ TEST_CASE("music2dance and VAE save/load give identical outputs", "[model][file]
   CHECK(torch::equal(vae->forward(x).recon, vloaded->forward(x).recon));
 }
 
+TEST_CASE("normalisation floors a near-constant column's std at a tenth of its group's", "[model][norm]") {
+  // Column 0 hardly moves (std 1e-4), columns 1-3 move with std ~1; all four are one group; column 4
+  // stands alone.
+  std::vector<float> rows;
+  for (int r = 0; r < 200; ++r) {
+    const float s = r % 2 ? 1.0f : -1.0f;
+    rows.insert(rows.end(), {1e-4f * s, s, -s, s, 1e-4f * s});
+  }
+  auto n = Normalization::compute(rows.data(), 200, 5, {{0, 4}});
+  CHECK(n.std[1] == Approx(1.0));
+  CHECK(n.std[0] == Approx(0.1f * (1e-4f + 3.0f) / 4.0f).epsilon(1e-4));  // floored, not 1e-4
+  CHECK(n.std[4] == Approx(1e-4).epsilon(1e-3));                          // no group: its own std
+  CHECK_THROWS_AS(Normalization::compute(rows.data(), 200, 5, {{3, 9}}), Error);
+}
+
+TEST_CASE("a music model file keeps its start frame and generation starts from it", "[model][file]") {
+  auto dir = test::temp_dir("model-start");
+  auto c = ModelConfig::tiny(ModelKind::Music2Dance);
+  Music2Dance m(c);
+  ModelMeta meta = meta_for(c);
+  meta.start_frame.assign(kMotionDim, 0.25f);
+  meta.start_frame[motion::kFeatRootY] = 0.9f;
+  save_model(dir / "m.e2mm", meta, *m);
+  MusicToDance dance;
+  dance.load(dir / "m.e2mm");
+  CHECK(dance.meta().start_frame == meta.start_frame);
+  const auto start = dance.start_features(3);
+  CHECK(std::vector<float>(start.begin() + 2 * kMotionDim, start.end()) == meta.start_frame);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("bad model files give one clear error each", "[model][file]") {
   auto dir = test::temp_dir("model-file");
   auto c = ModelConfig::tiny(ModelKind::Text2Motion);
@@ -100,7 +135,8 @@ TEST_CASE("bad model files give one clear error each", "[model][file]") {
   save_model(good, meta_for(c), *m);
   const std::string bytes = test::read_file(good);
 
-  CHECK_THROWS_WITH(load_text2motion(dir / "absent.e2mm"), Catch::Contains("absent.e2mm") && Catch::Contains("cannot open"));
+  CHECK_THROWS_WITH(load_text2motion(dir / "absent.e2mm"),
+                    Catch::Contains("absent.e2mm") && Catch::Contains("cannot open"));
 
   write_bytes(dir / "foreign.e2mm", "PK\x03\x04 this is a zip file, not a model");
   CHECK_THROWS_WITH(load_text2motion(dir / "foreign.e2mm"),
@@ -109,22 +145,26 @@ TEST_CASE("bad model files give one clear error each", "[model][file]") {
   std::string newer = bytes;
   newer[4] = 7;
   write_bytes(dir / "newer.e2mm", newer);
-  CHECK_THROWS_WITH(load_text2motion(dir / "newer.e2mm"), Catch::Contains("newer.e2mm") && Catch::Contains("version 7 is newer"));
+  CHECK_THROWS_WITH(load_text2motion(dir / "newer.e2mm"),
+                    Catch::Contains("newer.e2mm") && Catch::Contains("version 7 is newer"));
 
   write_bytes(dir / "cut-header.e2mm", bytes.substr(0, 40));
   CHECK_THROWS_WITH(load_text2motion(dir / "cut-header.e2mm"), Catch::Contains("cut-header.e2mm: truncated"));
   write_bytes(dir / "cut-weights.e2mm", bytes.substr(0, bytes.size() - 100));
-  CHECK_THROWS_WITH(load_text2motion(dir / "cut-weights.e2mm"), Catch::Contains("cut-weights.e2mm: truncated"));
+  CHECK_THROWS_WITH(load_text2motion(dir / "cut-weights.e2mm"),
+                    Catch::Contains("cut-weights.e2mm: truncated"));
   write_bytes(dir / "trailing.e2mm", bytes + "xx");
   CHECK_THROWS_WITH(load_text2motion(dir / "trailing.e2mm"), Catch::Contains("unexpected bytes"));
 
-  CHECK_THROWS_WITH(load_music2dance(good), Catch::Contains("is a text2motion model, expected a music2dance model"));
+  CHECK_THROWS_WITH(load_music2dance(good),
+                    Catch::Contains("is a text2motion model, expected a music2dance model"));
 
   // Header config that does not match the stored tensors.
   auto other = c;
   other.qa.ff = 48;
   save_model(dir / "shape.e2mm", meta_for(other), *m);
-  CHECK_THROWS_WITH(load_text2motion(dir / "shape.e2mm"), Catch::Contains("shape.e2mm: tensor '") && Catch::Contains("has shape"));
+  CHECK_THROWS_WITH(load_text2motion(dir / "shape.e2mm"),
+                    Catch::Contains("shape.e2mm: tensor '") && Catch::Contains("has shape"));
 
   // A header whose config is invalid.
   std::string broken = bytes;
@@ -133,19 +173,22 @@ TEST_CASE("bad model files give one clear error each", "[model][file]") {
   REQUIRE(at != std::string::npos);
   broken.replace(at, key.size(), "\"max_frames\":47");
   write_bytes(dir / "config.e2mm", broken);
-  CHECK_THROWS_WITH(load_text2motion(dir / "config.e2mm"), Catch::Contains("config.e2mm") && Catch::Contains("text.max_frames"));
+  CHECK_THROWS_WITH(load_text2motion(dir / "config.e2mm"),
+                    Catch::Contains("config.e2mm") && Catch::Contains("text.max_frames"));
 
   // The inference API names the path of a missing file.
   TextToMotion t2m;
   CHECK_THROWS_WITH(t2m.load(dir / "nowhere.e2mm"), Catch::Contains("nowhere.e2mm: model file not found"));
 }
 
-TEST_CASE("TextToMotion generates a clip from a sentence with the file's own tokenizer", "[model][inference]") {
+TEST_CASE("TextToMotion generates a clip from a sentence with the file's own tokenizer",
+          "[model][inference]") {
   auto dir = test::temp_dir("model-file");
   auto c = ModelConfig::tiny(ModelKind::Text2Motion);
   c.text.sample_noise = 0.5;
   auto meta = meta_for(c);
-  meta.text_vocab = TextTokenizer::train({"a person waves", "a person walks forward", "wave hands"}, 40).to_json();
+  meta.text_vocab =
+      TextTokenizer::train({"a person waves", "a person walks forward", "wave hands"}, 40).to_json();
   Text2Motion m(c);
   save_model(dir / "t2m.e2mm", meta, *m);
   TextToMotion t2m;
@@ -156,8 +199,8 @@ TEST_CASE("TextToMotion generates a clip from a sentence with the file's own tok
   auto in = ids_input({4, 5, 6, 2});
   auto a = t2m.generate_features(in, 16);
   CHECK(a.size() == 16u * kMotionDim);
-  CHECK(a == t2m.generate_features(in, 16));       // seed 0: deterministic
-  CHECK(a != t2m.generate_features(in, 16, 42));   // a seed samples
+  CHECK(a == t2m.generate_features(in, 16));      // seed 0: deterministic
+  CHECK(a != t2m.generate_features(in, 16, 42));  // a seed samples
   CHECK(t2m.generate_features(in, 16, 42) == t2m.generate_features(in, 16, 42));
   CHECK(t2m.parameter_count() == parameter_count(*m));
 }

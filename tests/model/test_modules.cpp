@@ -1,6 +1,9 @@
 // Shapes of every module, causality of the music path, losses and config JSON.
-#include <catch2/catch.hpp>
+// LibTorch first: glog, which it brings in, defines CHECK too, and Catch's must be the one that stands.
+// clang-format off
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
+// clang-format on
 
 #include "model/config.h"
 #include "model/inference.h"
@@ -37,7 +40,8 @@ TEST_CASE("text2motion modules produce the documented shapes", "[model]") {
   CHECK(lat.sizes().vec() == std::vector<int64_t>{2, c.qa.latent_codes, c.qa.dim});
   CHECK(m->latent(in, 20).sizes().vec() == std::vector<int64_t>{2, 3, c.vae.latent});
   CHECK(m->forward(in, 20).sizes().vec() == std::vector<int64_t>{2, 20, kMotionDim});
-  CHECK(m->forward(in, c.text.max_frames).sizes().vec() == std::vector<int64_t>{2, c.text.max_frames, kMotionDim});
+  CHECK(m->forward(in, c.text.max_frames).sizes().vec() ==
+        std::vector<int64_t>{2, c.text.max_frames, kMotionDim});
   CHECK_THROWS_AS(m->forward(in, c.text.max_frames + 1), Error);
   CHECK_THROWS_AS(m->forward(random_ids(c, 1, c.text.max_tokens + 1), 8), Error);
 }
@@ -132,7 +136,8 @@ TEST_CASE("motion VAE downsamples time by 8 and decodes back", "[model]") {
   CHECK(out.recon.sizes().vec() == std::vector<int64_t>{2, 32, kMotionDim});
   CHECK(out.mu.sizes().vec() == std::vector<int64_t>{2, 4, c.vae.latent});
   CHECK(out.logvar.sizes().vec() == std::vector<int64_t>{2, 4, c.vae.latent});
-  CHECK(vae->decoder(torch::randn({1, 1, c.vae.latent})).sizes().vec() == std::vector<int64_t>{1, 8, kMotionDim});
+  CHECK(vae->decoder(torch::randn({1, 1, c.vae.latent})).sizes().vec() ==
+        std::vector<int64_t>{1, 8, kMotionDim});
   CHECK_THROWS_AS(vae->forward(torch::randn({1, 30, kMotionDim})), Error);
   // Eval mode uses the mean: deterministic.
   vae->eval();
@@ -163,7 +168,8 @@ TEST_CASE("causal residual conv: output at t ignores inputs after t", "[model]")
   torch::NoGradGuard ng;
   auto past = torch::indexing::Slice(0, 7);
   auto a = causal(x), b = causal(y);
-  CHECK(torch::equal(a.index({0, torch::indexing::Slice(), past}), b.index({0, torch::indexing::Slice(), past})));
+  CHECK(torch::equal(a.index({0, torch::indexing::Slice(), past}),
+                     b.index({0, torch::indexing::Slice(), past})));
   // The centred (VAE) block does look ahead, so the check above can tell the two apart.
   CHECK_FALSE(torch::equal(centred(x).index({0, torch::indexing::Slice(), past}),
                            centred(y).index({0, torch::indexing::Slice(), past})));
@@ -173,7 +179,7 @@ TEST_CASE("music2dance is causal: changing future audio leaves earlier chunks bi
   torch::manual_seed(3);
   auto c = ModelConfig::tiny(ModelKind::Music2Dance);
   MusicToDance dance;
-  dance.set_model(Music2Dance(c), ModelMeta{c, {}, {}, {}, {}});
+  dance.set_model(Music2Dance(c), bare_meta(c));
   audio::FeatureFrames feats;
   feats.frames = 64;
   feats.data.resize(64 * kAudioDim);
@@ -207,7 +213,8 @@ TEST_CASE("velocity-aware loss follows eq. 16-18", "[model][loss]") {
   auto g = t.clone();
   g.index_put_({0, 3, 2}, g.index({0, 3, 2}) + 1.0);
   const double alpha = 0.25;
-  CHECK(velocity_aware_loss(g, t, alpha).item<float>() == Approx((1.0 + 2 * alpha * 2) / t.numel()).epsilon(1e-4));
+  CHECK(velocity_aware_loss(g, t, alpha).item<float>() ==
+        Approx((1.0 + 2 * alpha * 2) / t.numel()).epsilon(1e-4));
 }
 
 TEST_CASE("VAE loss: zero KL for the prior, reconstruction is the MSE", "[model][loss]") {
@@ -235,19 +242,70 @@ TEST_CASE("torch FK matches the motion library's FK on encoded features", "[mode
   for (int f = 0; f < 5; ++f)
     for (int j = 1; j < motion::kNumJoints; ++j)
       for (int k = 0; k < 3; ++k) {
-        double expected = feats[f * kMotionDim + motion::kFeatPos + (j - 1) * 3 + k] + (k == 1 ? clip.root[f].y : 0.0);
+        double expected =
+            feats[f * kMotionDim + motion::kFeatPos + (j - 1) * 3 + k] + (k == 1 ? clip.root[f].y : 0.0);
         REQUIRE(pos.index({0, f, j, k}).item<float>() == Approx(expected).margin(1e-4));
       }
   CHECK(fk_position_loss(raw, raw).item<float>() == 0.0f);
 }
 
-TEST_CASE("foot contact loss penalises foot velocity only where the target has contact", "[model][loss]") {
-  auto target = torch::zeros({1, 4, kMotionDim});
-  auto pred = torch::zeros({1, 4, kMotionDim});
-  pred.index_put_({0, 1, motion::kFeatVel + motion::kLeftAnkle * 3}, 2.0);  // left ankle moving at frame 1
-  CHECK(foot_contact_loss(pred, target).item<float>() == 0.0f);              // no contact in the target
-  target.index_put_({0, 1, motion::kFeatContact + 0}, 1.0);                  // left ankle in contact
-  CHECK(foot_contact_loss(pred, target).item<float>() == Approx(4.0));
+TEST_CASE("the FK loss counts a 10 cm joint error like a one-std feature error", "[model][loss]") {
+  auto target =
+      torch::from_blob(motion::encode_features(motion::Clip::rest(4)).data(), {1, 4, kMotionDim}).clone();
+  auto pred = target.clone();
+  pred.select(-1, motion::kFeatRootY).add_(0.05);  // every joint 5 cm higher
+  CHECK(fk_position_loss(pred, target).item<float>() == Approx(0.25).epsilon(1e-4));
+}
+
+namespace {
+
+// A clip whose pelvis turns and travels: world joint positions need the heading and root integration.
+motion::Clip turning_walk(int frames) {
+  motion::Clip c = motion::Clip::rest(frames);
+  for (int f = 0; f < frames; ++f) {
+    c.root[f] = {0.02 * f, 0.93 + 0.01 * std::sin(0.3 * f), 0.03 * f};
+    c.q(f, 0) = motion::quat_yaw(0.05 * f);
+    c.q(f, motion::kLeftHip) = motion::quat_from_axis_angle({1, 0, 0}, 0.4 * std::sin(0.2 * f));
+  }
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("world joint positions follow the decoded root path and heading", "[model][loss]") {
+  motion::Clip clip = turning_walk(20);
+  auto feats = motion::encode_features(clip);
+  auto raw = torch::from_blob(feats.data(), {1, 20, kMotionDim}).clone();
+  auto world = world_joint_positions(raw, 30);
+  const auto decoded = motion::fk_all(motion::decode_features(feats.data(), 20));
+  for (int f = 0; f < 20; ++f)
+    for (int j : {0, int(motion::kLeftFoot), int(motion::kRightWrist)}) {
+      CHECK(world.index({0, f, j, 0}).item<float>() == Approx(decoded[f][j].x).margin(1e-4));
+      CHECK(world.index({0, f, j, 1}).item<float>() == Approx(decoded[f][j].y).margin(1e-4));
+      CHECK(world.index({0, f, j, 2}).item<float>() == Approx(decoded[f][j].z).margin(1e-4));
+    }
+}
+
+TEST_CASE("foot contact loss acts on the channels decoding reads, where the target has contact",
+          "[model][loss]") {
+  // Feet planted in the target; the prediction glides the whole body at 1.5 m/s.
+  motion::Clip planted = motion::Clip::rest(6);
+  auto tf = motion::encode_features(planted);
+  auto target = torch::from_blob(tf.data(), {1, 6, kMotionDim}).clone();
+  target.slice(-1, motion::kFeatContact, motion::kFeatContact + 4).fill_(1.0);
+  auto gliding = target.clone();
+  gliding.select(-1, motion::kFeatRootVel + 1).slice(1, 1).fill_(1.5);
+  // The joint-velocity channels, which decoding never reads, say the feet are still: the loss must see the
+  // glide.
+  CHECK(foot_contact_loss(gliding, target).item<float>() == Approx(4.0).epsilon(1e-4));  // (1.5 / 0.75)^2
+  // The reverse: velocity channels claim motion but the decoded feet stand still.
+  auto noisy = target.clone();
+  noisy.slice(-1, motion::kFeatVel, motion::kFeatContact).fill_(2.0);
+  CHECK(foot_contact_loss(noisy, target).item<float>() == Approx(0.0).margin(1e-6));
+  // No contact in the target: nothing to penalise.
+  auto free = target.clone();
+  free.slice(-1, motion::kFeatContact, motion::kFeatContact + 4).fill_(0.0);
+  CHECK(foot_contact_loss(gliding, free).item<float>() == 0.0f);
 }
 
 TEST_CASE("motion loss backpropagates into every generator stage", "[model][loss]") {
@@ -257,7 +315,8 @@ TEST_CASE("motion loss backpropagates into every generator stage", "[model][loss
   auto in = random_ids(c, 2, 5);
   auto pred = m->forward(in, 16);
   auto target = torch::randn({2, 16, kMotionDim});
-  Normalization norm = Normalization::compute(motion::encode_features(motion::Clip::rest(4)).data(), 4, kMotionDim);
+  Normalization norm =
+      Normalization::compute(motion::encode_features(motion::Clip::rest(4)).data(), 4, kMotionDim);
   auto parts = motion_loss(pred, target, norm, c.loss);
   parts.total.backward();
   CHECK(std::isfinite(parts.total.item<float>()));

@@ -1,6 +1,5 @@
 // Resampling, mirroring, floor placement, Unity/VMC space, and the 269-d feature vector.
 #include <catch2/catch.hpp>
-
 #include <random>
 
 #include "motion/features.h"
@@ -24,7 +23,8 @@ Clip wavy_clip(int frames, double fps, uint32_t seed) {
   Clip c = Clip::rest(frames, fps);
   for (int f = 0; f < frames; ++f) {
     double t = f / fps;
-    c.root[f] = {0.8 * std::sin(0.5 * t) + 0.3, rest_pelvis_height() - 0.05 + 0.03 * std::sin(3 * t), 0.6 * t - 0.2};
+    c.root[f] = {0.8 * std::sin(0.5 * t) + 0.3, rest_pelvis_height() - 0.05 + 0.03 * std::sin(3 * t),
+                 0.6 * t - 0.2};
     c.q(f, 0) = quat_yaw(0.9 * t + 0.4) * quat_from_axis_angle({1, 0, 0}, 0.2 * std::sin(2 * t));
     for (int j = 1; j < kNumJoints; ++j)
       c.q(f, j) = quat_from_axis_angle(axis[j], phase[j].y * std::sin(2.0 * t + phase[j].x));
@@ -83,24 +83,34 @@ TEST_CASE("left-arm raise raises LeftUpperArm in Unity space") {
   Vec3 rest_dir = to_unity(rest_offset(kLeftElbow));
   REQUIRE(rest_dir.x < 0);
   // Unity applies rotations left-handed: the same quaternion rotates with the opposite sense, which
-  // a right-handed rotate() reproduces on mirrored vectors: mirror(rotate(q, v)) == rotate(to_unity(q), mirror(v)).
+  // a right-handed rotate() reproduces on mirrored vectors: mirror(rotate(q, v)) == rotate(to_unity(q),
+  // mirror(v)).
   Vec3 up = rotate(qu, rest_dir);
   REQUIRE(up.y == Approx(0.260).margin(1e-9));
   REQUIRE(to_unity(p[kLeftElbow]).x < 0);
 }
 
-TEST_CASE("place_on_floor puts the lowest foot at 8 cm, canonicalize_start faces +Z at the origin") {
+TEST_CASE("place_on_floor puts the feet's floor at 8 cm, canonicalize_start faces +Z at the origin") {
   Clip c = wavy_clip(60, 30, 3);
   for (auto& r : c.root) r.y += 0.37;
   place_on_floor(c);
-  double lowest = 1e9;
-  for (auto& pose : fk_all(c))
-    for (int j : {kLeftAnkle, kRightAnkle, kLeftFoot, kRightFoot}) lowest = std::min(lowest, pose[j].y);
-  REQUIRE(lowest == Approx(kRestFootHeight).margin(1e-12));
+  REQUIRE(foot_floor_height(c) == Approx(kRestFootHeight).margin(1e-12));
   canonicalize_start(c);
   REQUIRE(c.root[0].x == Approx(0).margin(1e-12));
   REQUIRE(c.root[0].z == Approx(0).margin(1e-12));
   REQUIRE(heading_yaw(c.q(0, 0)) == Approx(0).margin(1e-9));
+}
+
+TEST_CASE("place_on_floor ignores one glitched frame with a foot through the floor") {
+  Clip c = Clip::rest(100);
+  for (auto& r : c.root) r.y += 0.37;  // the whole take 37 cm too high
+  c.root[40].y -= 0.5;                 // one frame sinks 50 cm (a capture glitch)
+  place_on_floor(c);
+  // Standing frames' feet are on the floor; the minimum would have left them 50 cm in the air.
+  const Pose p = fk_all(c)[10];
+  double lowest = 1e9;
+  for (int j : {kLeftAnkle, kRightAnkle, kLeftFoot, kRightFoot}) lowest = std::min(lowest, p[j].y);
+  REQUIRE(lowest == Approx(kRestFootHeight).margin(1e-9));
 }
 
 TEST_CASE("feature vector: encode then decode reproduces FK positions to under 1 mm") {
