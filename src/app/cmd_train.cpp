@@ -53,7 +53,9 @@ int cmd_train(int argc, char** argv) {
       cxxopts::value<int>())("lr", "peak learning rate (AdamW)", cxxopts::value<double>())(
       "weight-decay", "AdamW weight decay", cxxopts::value<double>())(
       "grad-clip", "gradient norm clip (0: off)", cxxopts::value<double>())(
-      "warmup", "linear warm-up steps before the cosine decay", cxxopts::value<int64_t>())(
+      "rollout", "music2dance: fraction of steps trained on the model's own rolled-out history",
+      cxxopts::value<double>())("warmup", "linear warm-up steps before the cosine decay",
+                                cxxopts::value<int64_t>())(
       "seed", "random seed (batches, initialisation, dropout)", cxxopts::value<uint64_t>())(
       "threads", "CPU threads for torch (0: default)", cxxopts::value<int>())("device", "cpu | cuda | auto",
                                                                               cxxopts::value<std::string>())(
@@ -94,6 +96,7 @@ int cmd_train(int argc, char** argv) {
   if (args.count("lr")) o.lr = args["lr"].as<double>();
   if (args.count("weight-decay")) o.weight_decay = args["weight-decay"].as<double>();
   if (args.count("grad-clip")) o.grad_clip = args["grad-clip"].as<double>();
+  if (args.count("rollout")) o.rollout = args["rollout"].as<double>();
   if (args.count("warmup")) o.warmup = args["warmup"].as<int64_t>();
   if (args.count("seed")) o.seed = args["seed"].as<uint64_t>();
   if (args.count("threads")) o.threads = args["threads"].as<int>();

@@ -224,6 +224,7 @@ void for_each_field(Config& c, F&& f) {
   f("loss", "contact", c.loss.contact);
   f("loss", "kl", c.loss.kl);
   f("loss", "latent", c.loss.latent);
+  f("loss", "seam", c.loss.seam);
 }
 
 }  // namespace

@@ -17,29 +17,28 @@
 //     -> frames t+1..t+chunk (B, chunk, 269). Nothing after frame t is an input, so the model is
 //     causal by construction; the next chunk then sees its own output as previous motion.
 #pragma once
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace e2m::model {
 
-inline constexpr int kMotionDim = 269;       // motion::kFeatureDim
-inline constexpr int kAudioDim = 39;         // audio::kAudioFeatureDim
+inline constexpr int kMotionDim = 269;         // motion::kFeatureDim
+inline constexpr int kAudioDim = 39;           // audio::kAudioFeatureDim
 inline constexpr int kTemporalDownsample = 8;  // VAE: 3 stride-2 layers
 
 enum class ModelKind { Vae, Text2Motion, Music2Dance };
-std::string_view kind_name(ModelKind kind);  // "vae", "text2motion", "music2dance"
+std::string_view kind_name(ModelKind kind);   // "vae", "text2motion", "music2dance"
 ModelKind parse_kind(std::string_view name);  // throws e2m::Error on an unknown name
 
 // Motion VAE = Prior Motion Distillation decoder (paper eq. 12-15).
 struct VaeConfig {
-  int hidden = 256;     // channels of the conv layers
-  int latent = 256;     // bottleneck channels (mu / logvar)
-  int kernel = 3;       // temporal kernel of every conv
-  int res_blocks = 1;   // residual conv blocks after each (down|up)sampling layer
+  int hidden = 256;    // channels of the conv layers
+  int latent = 256;    // bottleneck channels (mu / logvar)
+  int kernel = 3;      // temporal kernel of every conv
+  int res_blocks = 1;  // residual conv blocks after each (down|up)sampling layer
 };
 
 // Query-aware autoencoder (paper eq. 6-10).
@@ -47,9 +46,9 @@ struct QaConfig {
   int latent_codes = 128;  // learnable latent query length (text 128, music 256)
   int dim = 128;           // feature width of queries and attention (paper 128)
   int heads = 4;
-  int ff = 256;            // feed-forward width in the transformer layers
-  int self_layers = 4;     // transformer encoder layers on the latent (text 4, music 2)
-  int cross_layers = 2;    // output-query decoder layers (cross-attention to the latent)
+  int ff = 256;          // feed-forward width in the transformer layers
+  int self_layers = 4;   // transformer encoder layers on the latent (text 4, music 2)
+  int cross_layers = 2;  // output-query decoder layers (cross-attention to the latent)
   double dropout = 0.1;
   // Eq. 8 read literally: Q = K = latent query, V = adapted input (the adapters output exactly
   // latent_codes tokens so V lines up). false: Perceiver-style Q = latent query, K = V = input.
@@ -69,8 +68,8 @@ struct TextConfig {
   int heads = 4;
   int ff = 512;
   int layers = 2;
-  int max_frames = 200;         // longest clip text2motion generates (multiple of 8)
-  double sample_noise = 0.0;    // std of Gaussian noise added to the output latent when seed != 0
+  int max_frames = 200;       // longest clip text2motion generates (multiple of 8)
+  double sample_noise = 0.0;  // std of Gaussian noise added to the output latent when seed != 0
 };
 
 // Music input adapter + motion output-query provider.
@@ -86,10 +85,10 @@ struct MusicConfig {
                                // because the window ends at "now", but costs more live
   int motion_channels = 128;   // motion encoder (output-query provider): residual convs
   int motion_blocks = 3;
-  int motion_heads = 4;        // + one self-attention block
-  std::vector<std::string> genres = {"cha-cha", "rumba", "tango", "waltz", "break", "pop", "lock",
-                                     "middle-hip-hop", "house", "waack", "krump", "street-jazz",
-                                     "ballet-jazz", "la-style-hip-hop"};
+  int motion_heads = 4;  // + one self-attention block
+  std::vector<std::string> genres = {"cha-cha", "rumba",       "tango",          "waltz",           "break",
+                                     "pop",     "lock",        "middle-hip-hop", "house",           "waack",
+                                     "krump",   "street-jazz", "ballet-jazz",    "la-style-hip-hop"};
   int genre_index(std::string_view genre) const;  // throws e2m::Error listing the known genres
 };
 
@@ -99,11 +98,12 @@ struct OutputAdapterConfig {
 
 // Loss weights (losses.h).
 struct LossConfig {
-  double alpha = 0.5;     // velocity terms of eq. 18
-  double fk = 1.0;        // forward-kinematics position loss
-  double contact = 0.5;   // foot-contact consistency
-  double kl = 1e-4;       // KL weight of the VAE loss (eq. 15)
-  double latent = 0.0;    // optional L2 to the VAE encoder's latent of the target
+  double alpha = 0.5;    // velocity terms of eq. 18
+  double fk = 1.0;       // forward-kinematics position loss
+  double contact = 0.5;  // foot-contact consistency
+  double kl = 1e-4;      // KL weight of the VAE loss (eq. 15)
+  double latent = 0.0;   // optional L2 to the VAE encoder's latent of the target
+  double seam = 1.0;     // music: the step from the last played frame into the chunk (losses.h)
 };
 
 struct ModelConfig {
@@ -127,9 +127,7 @@ struct ModelConfig {
   // Throws e2m::Error naming the field when a size is out of range or inconsistent.
   void validate() const;
   int genre_count() const { return static_cast<int>(music.genres.size()); }
-  int codes_for_frames(int frames) const {
-    return (frames + kTemporalDownsample - 1) / kTemporalDownsample;
-  }
+  int codes_for_frames(int frames) const { return (frames + kTemporalDownsample - 1) / kTemporalDownsample; }
 };
 
 // JSON (de)serialisation. Missing fields take their defaults (older files stay readable); a field

@@ -96,6 +96,13 @@ torch::Tensor foot_contact_loss(const torch::Tensor& pred_raw, const torch::Tens
   return (vel.pow(2).sum(-1) * contact).sum() / count;
 }
 
+torch::Tensor seam_loss(const torch::Tensor& pred_first_raw, const torch::Tensor& played_last_raw,
+                        const torch::Tensor& target_first_raw, const torch::Tensor& real_last_raw) {
+  auto step_pred = fk_positions(pred_first_raw) - fk_positions(played_last_raw);
+  auto step_real = fk_positions(target_first_raw) - fk_positions(real_last_raw);
+  return ((step_pred - step_real) / kFkUnitMetres).pow(2).sum(-1).mean();
+}
+
 MotionLossParts motion_loss(const torch::Tensor& pred, const torch::Tensor& target, const Normalization& norm,
                             const LossConfig& weights, double fps) {
   MotionLossParts p;

@@ -47,6 +47,13 @@ inline constexpr double kSkateSpeed = 0.75;  // m/s
 torch::Tensor foot_contact_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw,
                                 double fps = 30);
 
+// The seam into a chunk: joint displacement (FK, heading frame) from the last played history frame
+// to the chunk's first predicted frame, against the real data's displacement across the same
+// boundary, squared in units of kFkUnitMetres. Under rollout the played frame is the model's own,
+// so the term teaches the chunk to continue from what was played at a real speed.
+torch::Tensor seam_loss(const torch::Tensor& pred_first_raw, const torch::Tensor& played_last_raw,
+                        const torch::Tensor& target_first_raw, const torch::Tensor& real_last_raw);
+
 struct MotionLossParts {
   torch::Tensor total;
   torch::Tensor feature;  // eq. 18 on normalised features

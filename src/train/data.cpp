@@ -205,7 +205,8 @@ Batch WindowSampler::motion_windows(int batch, int frames, std::mt19937& rng, bo
   return out;
 }
 
-Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, std::mt19937& rng) const {
+Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, std::mt19937& rng,
+                                   bool with_early) const {
   if (clips_.empty()) throw Error("window sampler: no clips to sample from");
   const int aw = config.music.audio_window, mw = config.music.motion_window,
             chunk = config.music.chunk_frames;
@@ -213,6 +214,7 @@ Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, 
   std::vector<float> target(static_cast<size_t>(batch) * chunk * kMotionDim);
   std::vector<float> prev(static_cast<size_t>(batch) * mw * kMotionDim);
   std::vector<float> aud(static_cast<size_t>(batch) * aw * kAudioDim);
+  std::vector<float> early_prev(with_early ? prev.size() : 0), early_aud(with_early ? aud.size() : 0);
   Batch out;
   out.genre = torch::zeros({batch, config.genre_count()});
   for (int b = 0; b < batch; ++b) {
@@ -224,6 +226,12 @@ Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, 
     copy_history(c.motion, c.frames, t - mw + 1, mw, prev.data() + static_cast<size_t>(b) * mw * kMotionDim);
     copy_frames(c.audio, c.frames, kAudioDim, t - aw + 1, aw,
                 aud.data() + static_cast<size_t>(b) * aw * kAudioDim);
+    if (with_early) {
+      copy_history(c.motion, c.frames, t - chunk - mw + 1, mw,
+                   early_prev.data() + static_cast<size_t>(b) * mw * kMotionDim);
+      copy_frames(c.audio, c.frames, kAudioDim, t - chunk - aw + 1, aw,
+                  early_aud.data() + static_cast<size_t>(b) * aw * kAudioDim);
+    }
     int g = -1;
     for (size_t k = 0; k < config.music.genres.size(); ++k)
       if (config.music.genres[k] == c.genre) g = static_cast<int>(k);
@@ -232,6 +240,12 @@ Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, 
   out.motion = motion_norm_.normalize(torch::from_blob(target.data(), {batch, chunk, kMotionDim}).clone());
   out.prev_motion = motion_norm_.normalize(torch::from_blob(prev.data(), {batch, mw, kMotionDim}).clone());
   out.audio = audio_norm_.normalize(torch::from_blob(aud.data(), {batch, aw, kAudioDim}).clone());
+  if (with_early) {
+    out.early_prev_motion =
+        motion_norm_.normalize(torch::from_blob(early_prev.data(), {batch, mw, kMotionDim}).clone());
+    out.early_audio =
+        audio_norm_.normalize(torch::from_blob(early_aud.data(), {batch, aw, kAudioDim}).clone());
+  }
   return out;
 }
 

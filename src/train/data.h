@@ -59,10 +59,13 @@ class TrainingData {
 
 // One batch, already normalised, on the CPU.
 struct Batch {
-  torch::Tensor motion;               // (B, T, 269) target window (music: the chunk after "now")
-  torch::Tensor prev_motion;          // music: (B, motion_window, 269) frames up to "now"
-  torch::Tensor audio;                // music: (B, audio_window, 39) frames up to "now"
-  torch::Tensor genre;                // music: (B, genres) one-hot
+  torch::Tensor motion;       // (B, T, 269) target window (music: the chunk after "now")
+  torch::Tensor prev_motion;  // music: (B, motion_window, 269) frames up to "now"
+  torch::Tensor audio;        // music: (B, audio_window, 39) frames up to "now"
+  torch::Tensor genre;        // music: (B, genres) one-hot
+  // music, rollout: the audio and motion history one chunk earlier (ending at "now" - chunk), from
+  // which the model makes the chunk that then stands in for the last chunk of prev_motion.
+  torch::Tensor early_audio, early_prev_motion;
   std::vector<std::string> captions;  // text: one caption per row
 };
 
@@ -78,7 +81,9 @@ class WindowSampler {
   // query 0 at the start of the action.
   Batch motion_windows(int batch, int frames, std::mt19937& rng, bool from_start = false) const;
   // music2dance: "now" t random; audio_window and motion_window frames up to t, chunk after it.
-  Batch music_windows(int batch, const model::ModelConfig& config, std::mt19937& rng) const;
+  // with_early: also the windows one chunk earlier (Batch::early_*), for rollout training.
+  Batch music_windows(int batch, const model::ModelConfig& config, std::mt19937& rng,
+                      bool with_early = false) const;
 
   bool empty() const { return clips_.empty(); }
 

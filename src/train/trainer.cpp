@@ -213,8 +213,10 @@ TrainResult run_training(const TrainOptions& o) {
 
   // ---- loss of one batch ----
   // Generators: motion loss of the decoded latent, plus the optional latent term.
-  auto generator_loss = [&](const torch::Tensor& latent, const torch::Tensor& target) {
+  auto generator_loss = [&](const torch::Tensor& latent, const torch::Tensor& target,
+                            torch::Tensor* pred_out = nullptr) {
     const torch::Tensor pred = (*decoder)(latent).slice(1, 0, target.size(1));
+    if (pred_out) *pred_out = pred;
     torch::Tensor loss = model::motion_loss(pred, target, meta.motion_norm, cfg.loss, cfg.fps).total;
     if (teacher) {
       torch::Tensor mu;
@@ -226,7 +228,34 @@ TrainResult run_training(const TrainOptions& o) {
     }
     return loss;
   };
-  auto loss_of = [&](const Batch& b, std::mt19937* text_rng, double text_dropout) -> torch::Tensor {
+  // Music: on rollout steps the last chunk of the history is the model's own output from one chunk
+  // earlier (as live, where the history is what was played), plus the seam term into the chunk.
+  auto music_loss = [&](const Batch& b, bool rollout) {
+    torch::Tensor prev = b.prev_motion.to(device);
+    const torch::Tensor genre = b.genre.to(device);
+    if (rollout) {
+      torch::Tensor early;
+      {
+        torch::NoGradGuard no_grad;
+        early = m2d->forward(b.early_audio.to(device), genre, b.early_prev_motion.to(device));
+      }
+      prev = torch::cat({prev.slice(1, 0, prev.size(1) - early.size(1)), early}, 1);
+    }
+    const torch::Tensor target = b.motion.to(device);
+    torch::Tensor pred;
+    torch::Tensor loss = generator_loss(m2d->latent(b.audio.to(device), genre, prev), target, &pred);
+    if (cfg.loss.seam > 0) {
+      auto raw = [&](const torch::Tensor& x, int64_t at) {
+        return meta.motion_norm.denormalize(x.slice(1, at, at + 1));
+      };
+      const int64_t last = prev.size(1) - 1;
+      loss = loss + cfg.loss.seam * model::seam_loss(raw(pred, 0), raw(prev, last), raw(target, 0),
+                                                     raw(b.prev_motion.to(device), last));
+    }
+    return loss;
+  };
+  auto loss_of = [&](const Batch& b, std::mt19937* text_rng, double text_dropout,
+                     bool rollout = false) -> torch::Tensor {
     const torch::Tensor target = b.motion.to(device);
     switch (o.kind) {
       case ModelKind::Vae:
@@ -241,14 +270,13 @@ TrainResult run_training(const TrainOptions& o) {
         return generator_loss(t2m->latent(in, frames), target);
       }
       case ModelKind::Music2Dance:
-        return generator_loss(m2d->latent(b.audio.to(device), b.genre.to(device), b.prev_motion.to(device)),
-                              target);
+        return music_loss(b, rollout);
     }
     throw Error("train: unknown model kind");
   };
-  auto sample = [&](const WindowSampler& s, std::mt19937& rng) {
+  auto sample = [&](const WindowSampler& s, std::mt19937& rng, bool with_early = false) {
     return o.kind == ModelKind::Music2Dance
-               ? s.music_windows(o.batch, cfg, rng)
+               ? s.music_windows(o.batch, cfg, rng, with_early)
                : s.motion_windows(o.batch, frames, rng, o.kind == ModelKind::Text2Motion);
   };
 
@@ -303,13 +331,16 @@ TrainResult run_training(const TrainOptions& o) {
     std::mt19937 rng = step_rng(o.seed, step, 1);
     std::mt19937 text_rng = step_rng(o.seed, step, 2);
     torch::manual_seed(o.seed * 1000003ULL + static_cast<uint64_t>(step));
-    const Batch b = sample(train_set, rng);
+    std::mt19937 rollout_rng = step_rng(o.seed, step, 3);
+    const bool rollout = o.kind == ModelKind::Music2Dance && o.rollout > 0 &&
+                         std::bernoulli_distribution(o.rollout)(rollout_rng);
+    const Batch b = sample(train_set, rng, rollout);
     const double lr = lr_at(o, step);
     for (size_t g = 0; g < optimizer.param_groups().size(); ++g)
       static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[g].options())
           .lr(g == 0 ? lr : lr * dec_scale);
     optimizer.zero_grad();
-    torch::Tensor loss = loss_of(b, &text_rng, o.text_dropout);
+    torch::Tensor loss = loss_of(b, &text_rng, o.text_dropout, rollout);
     loss.backward();
     if (o.grad_clip > 0) torch::nn::utils::clip_grad_norm_(all_params, o.grad_clip);
     optimizer.step();

@@ -33,6 +33,9 @@ struct TrainOptions {
   int64_t warmup = 100;           // linear warm-up steps, then cosine decay to lr / 10
   double decoder_lr_scale = 0.5;  // the pretrained decoder moves slower than the new parts
   double text_dropout = 0.1;      // BPE-dropout on captions (typo robustness)
+  // music: the fraction of steps trained on the model's own rollout (DESIGN.md 4.3): the last chunk
+  // of the motion history is the model's own output from one chunk earlier, not the real dance.
+  double rollout = 0.5;
   uint64_t seed = 1;
   int threads = 0;              // torch CPU threads; <= 0 keeps the default
   std::string device = "auto";  // "cpu", "cuda" or "auto" (CUDA when available)

@@ -308,6 +308,20 @@ TEST_CASE("foot contact loss acts on the channels decoding reads, where the targ
   CHECK(foot_contact_loss(gliding, free).item<float>() == 0.0f);
 }
 
+TEST_CASE("the seam term wants the chunk to step from the played frame at the real speed", "[model][loss]") {
+  motion::Clip walk = turning_walk(3);
+  auto f = motion::encode_features(walk);
+  auto row = [&](int k) { return torch::from_blob(f.data() + k * kMotionDim, {1, 1, kMotionDim}).clone(); };
+  // Played frame 0, predicted frame 1, as the real data steps: no penalty.
+  CHECK(seam_loss(row(1), row(0), row(1), row(0)).item<float>() == Approx(0).margin(1e-6));
+  // Standing still on the played frame while the real dance moves on: penalised.
+  CHECK(seam_loss(row(0), row(0), row(2), row(0)).item<float>() > 0.01f);
+  // A prediction that jumps 10 cm up from what was played.
+  auto jump = row(1).clone();
+  jump.select(-1, motion::kFeatRootY).add_(0.1);
+  CHECK(seam_loss(jump, row(1), row(1), row(1)).item<float>() == Approx(1.0).epsilon(1e-4));
+}
+
 TEST_CASE("motion loss backpropagates into every generator stage", "[model][loss]") {
   auto c = ModelConfig::tiny(ModelKind::Text2Motion);
   Text2Motion m(c);
