@@ -218,6 +218,23 @@ void MusicToDance::push_history(const float* chunk) {
   }
 }
 
+torch::Tensor MusicToDance::audio_windows(const audio::FeatureFrames& feats, int first, int count) const {
+  const int c = chunk_frames(), w = audio_window(), n = feats.frames;
+  // Chunk k makes frames k*c .. k*c+c-1 from audio up to frame k*c-1 ("now"); before the start the
+  // first frame repeats, as training pads its windows. Every window only looks back, as live.
+  auto windows = torch::zeros({count, w, kAudioDim});
+  auto acc = windows.accessor<float, 3>();
+  for (int k = 0; k < count; ++k) {
+    const int now = (first + k) * c - 1;
+    for (int r = 0; r < w; ++r) {
+      const int f = std::max(0, now - (w - 1) + r);
+      if (f >= n) continue;
+      for (int d = 0; d < kAudioDim; ++d) acc[k][r][d] = feats.data[static_cast<size_t>(f) * kAudioDim + d];
+    }
+  }
+  return windows;
+}
+
 std::vector<float> MusicToDance::dance_features(const audio::FeatureFrames& feats, const std::string& genre,
                                                 const motion::Clip* initial) {
   if (!model_) throw Error("music2dance: no model loaded");
@@ -226,31 +243,23 @@ std::vector<float> MusicToDance::dance_features(const audio::FeatureFrames& feat
     throw Error("music2dance: feature frames hold " + std::to_string(feats.data.size()) +
                 " values, expected " + std::to_string(feats.frames) + " x 39");
   reset(genre, initial);
-  const int c = chunk_frames(), w = audio_window(), n = feats.frames;
+  const int c = chunk_frames(), n = feats.frames;
   const int chunks = (n + c - 1) / c;
-  // Chunk k makes frames k*c .. k*c+c-1 from audio up to frame k*c-1 ("now"); before the start the
-  // first frame repeats, as training pads its windows. Every window only looks back, as live.
-  auto windows = torch::zeros({chunks, w, kAudioDim});
-  auto acc = windows.accessor<float, 3>();
-  for (int k = 0; k < chunks; ++k) {
-    const int now = k * c - 1;
-    for (int r = 0; r < w; ++r) {
-      const int f = std::max(0, now - (w - 1) + r);
-      if (f >= n) continue;
-      for (int d = 0; d < kAudioDim; ++d) acc[k][r][d] = feats.data[static_cast<size_t>(f) * kAudioDim + d];
-    }
-  }
   std::vector<float> out(static_cast<size_t>(chunks) * c * kMotionDim);
-  {
-    torch::InferenceMode guard;
-    // The audio half of the network does not depend on the generated motion: batch it.
-    auto encoded = model_->encode_audio(meta_.audio_norm.normalize(windows), genre_.expand({chunks, -1}));
-    for (int k = 0; k < chunks; ++k) {
+  torch::InferenceMode guard;
+  // The audio half of the network does not depend on the generated motion: batch it, a slice of
+  // chunks at a time so memory stays bounded for a song of any length (all at once, a 4-minute song
+  // held ~1 GB of attention maps).
+  for (int first = 0; first < chunks; first += kEncodeSlice) {
+    const int count = std::min(kEncodeSlice, chunks - first);
+    auto encoded = model_->encode_audio(meta_.audio_norm.normalize(audio_windows(feats, first, count)),
+                                        genre_.expand({count, -1}));
+    for (int k = 0; k < count; ++k) {
       auto p = torch::from_blob(history_.data(), {1, motion_window(), kMotionDim}, torch::kFloat);
       auto y =
           model_->decoder(model_->decode_chunk(encoded.slice(0, k, k + 1), meta_.motion_norm.normalize(p)));
       auto raw = meta_.motion_norm.denormalize(y).contiguous();
-      float* dst = &out[static_cast<size_t>(k) * c * kMotionDim];
+      float* dst = &out[static_cast<size_t>(first + k) * c * kMotionDim];
       std::memcpy(dst, raw.data_ptr<float>(), sizeof(float) * c * kMotionDim);
       push_history(dst);
     }

@@ -110,6 +110,9 @@ class MusicToDance {
 
  private:
   void push_history(const float* chunk);  // append chunk_frames rows to the motion history
+  // Offline: the audio windows (count, audio_window, 39) of chunks first .. first + count - 1.
+  torch::Tensor audio_windows(const audio::FeatureFrames& feats, int first, int count) const;
+  static constexpr int kEncodeSlice = 32;  // chunks encoded per batch offline (bounds memory)
   void warm_up();
   Music2Dance model_{nullptr};
   ModelMeta meta_;

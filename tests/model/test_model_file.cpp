@@ -224,6 +224,28 @@ TEST_CASE("MusicToDance: chunks, offline dance and flat memory over 1000 calls",
   CHECK(clip.frames() == 45);
   CHECK(clip.meta.genre == "waltz");
 
+  // A song longer than one batch of encoded chunks: offline equals the live path chunk by chunk.
+  feats.frames = 300;
+  feats.data.resize(300 * kAudioDim);
+  for (size_t i = 0; i < feats.data.size(); ++i)
+    feats.data[i] = static_cast<float>((i * 7919) % 1000) / 500.0f - 1.0f;
+  const auto offline = dance.dance_features(feats, "waltz");
+  dance.reset("waltz");
+  const int cf = c.music.chunk_frames, aw = c.music.audio_window;
+  for (int k = 0; k * cf < 300; ++k) {
+    std::vector<float> window(static_cast<size_t>(aw) * kAudioDim);
+    for (int r = 0; r < aw; ++r) {
+      const int f = std::max(0, k * cf - 1 - (aw - 1) + r);
+      std::copy_n(&feats.data[static_cast<size_t>(f) * kAudioDim], kAudioDim,
+                  &window[static_cast<size_t>(r) * kAudioDim]);
+    }
+    const auto live = dance.next_chunk(window.data());
+    for (int i = 0; i < cf * kMotionDim && k * cf * kMotionDim + i < static_cast<int>(offline.size());
+         i += 37)
+      REQUIRE(live[static_cast<size_t>(i)] ==
+              Approx(offline[static_cast<size_t>(k * cf * kMotionDim + i)]).margin(1e-4));
+  }
+
   std::vector<float> out(chunk.size());
   for (int i = 0; i < 50; ++i) dance.next_chunk(audio.data(), prev.data(), out.data());
   const long before = rss_bytes();
