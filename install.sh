@@ -13,6 +13,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev
   libsndfile1-dev libsamplerate0-dev libsoxr-dev libicu-dev
   jackd2 jack-tools python3 python3-numpy xvfb iproute2
+  libglx-mesa0 libgl1-mesa-dri libx11-dev
 )
 
 missing=()

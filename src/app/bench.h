@@ -25,5 +25,6 @@ using BenchReport = std::vector<BenchFigure>;
 void bench_audio(const BenchOptions& opt, BenchReport& report);
 void bench_model(const BenchOptions& opt, BenchReport& report);
 void bench_live(const BenchOptions& opt, BenchReport& report);
+void bench_monitor(const BenchOptions& opt, BenchReport& report);
 
 }  // namespace e2m::app

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <cxxopts.hpp>
 #include <filesystem>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/soak.h"
 #include "audio/source.h"
 #include "live/engine.h"
 #include "live/preset.h"
@@ -25,6 +27,8 @@
 #include "motion/error.h"
 #include "net/command_server.h"
 #include "net/live_outputs.h"
+#include "ui/cue_text.h"
+#include "ui/monitor.h"
 
 namespace e2m::app {
 namespace {
@@ -100,7 +104,12 @@ cxxopts::Options make_options(const char* prog) {
       "link", "join an Ableton Link session (implies --tempo-source link)")(
       "threads", "CPU threads for the generators", cxxopts::value<int>()->default_value("1"))(
       "slow-generator-ms", "testing: add this much time to every chunk",
-      cxxopts::value<double>()->default_value("0"))("h,help", "show help");
+      cxxopts::value<double>()->default_value("0"))(
+      "soak",
+      "long-run check, headless: receivers of its own come and go, a cue every 5 s, a report a minute, "
+      "PASS or FAIL at the end (--duration, default an hour)")("soak-report", "soak: seconds between reports",
+                                                               cxxopts::value<double>()->default_value("60"))(
+      "h,help", "show help");
   return options;
 }
 
@@ -146,6 +155,7 @@ void add_preset(const std::filesystem::path& file, Outputs& out) {
       o.bundled = t.bundled;
       o.bone_mask = t.bone_mask;
       o.root_lock = t.root_lock;
+      o.rate_hz = t.rate_hz;
       out.add<net::VmcOutput>("VMC " + host_port(t.host, t.port), host_port(t.host, t.port), o);
       ++out.vmc;
     }
@@ -158,14 +168,15 @@ void add_preset(const std::filesystem::path& file, Outputs& out) {
           {net::ScalarMapping::Source(int(m.source)), m.address, float(m.range_min), float(m.range_max)});
     if (!maps.empty()) out.add<net::ScalarOutput>("OSC " + to, to, maps, vj->bundled);
     ++out.osc;
-  } else {
-    std::fprintf(stderr,
-                 "e2m live: %s: a %s preset is used with MIDI input, which this build does not take yet\n",
-                 file.string().c_str(), std::string(live::preset_kind(preset)).c_str());
+  } else if (const auto* map = std::get_if<live::MidiMap>(&preset)) {
+    out.midi_map = *map;
+  } else if (const auto* cues = std::get_if<live::CueBank>(&preset)) {
+    out.cues = *cues;
   }
 }
 
-Outputs make_outputs(const cxxopts::ParseResult& args) {
+// soak: its receivers are destinations too (and then the default VMC destination is not added).
+Outputs make_outputs(const cxxopts::ParseResult& args, const Soak* soak) {
   Outputs out;
   const auto list = [&](const char* name) {
     return args.count(name) ? args[name].as<std::vector<std::string>>() : std::vector<std::string>{};
@@ -174,14 +185,16 @@ Outputs make_outputs(const cxxopts::ParseResult& args) {
   net::VmcOptions vo;
   vo.bundled = !args.count("vmc-unbundled");
   auto vmc = list("vmc");
+  auto osc = list("osc");
+  if (soak) {
+    vmc.push_back(soak->vmc_address());
+    osc.push_back(soak->vj_address());
+  }
   if (vmc.empty() && out.vmc == 0) vmc.push_back("127.0.0.1:39539");
   for (const auto& t : vmc) out.add<net::VmcOutput>("VMC " + t, t, vo);
   out.vmc += int(vmc.size());
-  for (const auto& t : list("osc")) out.add<net::VjOutput>("VJ OSC " + t, t, net::VjOptions{});
-  out.osc += int(list("osc").size());
-  if (args.count("record"))
-    out.recorder =
-        std::make_unique<live::RecorderOutput>(args["record"].as<std::string>(), args["rate"].as<double>());
+  for (const auto& t : osc) out.add<net::VjOutput>("VJ OSC " + t, t, net::VjOptions{});
+  out.osc += int(osc.size());
   return out;
 }
 
@@ -236,6 +249,23 @@ uint64_t check_senders(Outputs& out) {
   return errors;
 }
 
+// A recording that stopped (disk full, file size limit) is reported once, when it happens.
+void check_recorder(const Outputs& out, bool& reported) {
+  if (!out.recorder || reported) return;
+  const auto st = out.recorder->stats();
+  if (st.write_errors == 0) return;
+  reported = true;
+  std::fprintf(stderr, "e2m live: recording to %s stopped after %llu frames: %s; the show goes on\n",
+               out.recorder->path().string().c_str(), (unsigned long long)st.frames_written,
+               std::strerror(st.last_errno));
+}
+
+const net::Sender* find_sender(const Outputs& out, const std::string& what) {
+  for (const auto& [name, sender] : out.senders)
+    if (name == what) return sender;
+  return nullptr;
+}
+
 // "/learn intensity": the next CC moved on the MIDI input drives that parameter.
 void learn(Control& control, const live::Command& c) {
   const std::string what(c.text_view());
@@ -262,6 +292,20 @@ void learn(Control& control, const live::Command& c) {
   std::fprintf(stderr, "e2m live: move a control on the MIDI input to drive %s\n", what.c_str());
 }
 
+ui::MonitorOptions monitor_options(const model::MusicToDance& dance, const model::TextToMotion* text,
+                                   const Outputs& outputs, Control& control, const std::string& tempo) {
+  ui::MonitorOptions mo;
+  mo.genres = dance.genres();
+  mo.vocabulary = ui::cue_vocabulary(text);
+  mo.cues_enabled = text != nullptr;
+  mo.cue_bank = outputs.cues;
+  mo.midi_map = outputs.midi_map;
+  mo.tempo_source = tempo == "midi" ? "MIDI clock" : tempo == "link" ? "Link" : "audio";
+  mo.midi = control.midi.get();
+  mo.app_outputs = outputs.senders;
+  return mo;
+}
+
 }  // namespace
 
 int cmd_live(int argc, char** argv) {
@@ -271,6 +315,18 @@ int cmd_live(int argc, char** argv) {
     std::printf("%s\n", options.help().c_str());
     return 0;
   }
+  std::unique_ptr<Soak> soak;
+  if (args.count("soak")) {
+    SoakOptions so;
+    so.duration_s = args["duration"].as<double>() > 0 ? args["duration"].as<double>() : 3600;
+    so.report_every_s = args["soak-report"].as<double>();
+    soak = std::make_unique<Soak>(so);
+  }
+  // The window first: without a display this fails in a moment, before the models load.
+  std::unique_ptr<ui::Window> window;
+  if (!args.count("headless") && !soak) window = std::make_unique<ui::Window>();
+  // Outputs and presets next: a bad preset is one clear error before the models take their time.
+  Outputs outputs = make_outputs(args, soak.get());
   model::configure_cpu_runtime();
   const auto dance_path = args.count("model") ? std::filesystem::path(args["model"].as<std::string>())
                                               : default_model("music2dance.e2mm");
@@ -283,16 +339,19 @@ int cmd_live(int argc, char** argv) {
   const bool have_text = args.count("text-model") || std::filesystem::exists(text_path);
   if (have_text) text.load(text_path, args["threads"].as<int>());
 
+  if (args.count("record"))  // once the models are in: a failed start leaves no empty recording behind
+    outputs.recorder =
+        std::make_unique<live::RecorderOutput>(args["record"].as<std::string>(), args["rate"].as<double>());
+
   live::EngineOptions eo;
   eo.input = args["input"].as<std::string>();
   eo.genre = args["genre"].as<std::string>();
   eo.rate_hz = args["rate"].as<double>();
-  eo.duration_s = args["duration"].as<double>();
+  eo.duration_s = soak && args["duration"].as<double>() <= 0 ? 3600 : args["duration"].as<double>();
   eo.root_lock = args.count("root-lock") > 0;
   eo.slow_generator_ms = args["slow-generator-ms"].as<double>();
   eo.log = [](const std::string& line) { std::fprintf(stderr, "e2m live: %s\n", line.c_str()); };
 
-  Outputs outputs = make_outputs(args);
   Control control = make_control(args, outputs, eo);
   control.genres = dance.genres();
   eo.on_command = [&control](const live::Command& c) { learn(control, c); };
@@ -314,10 +373,22 @@ int cmd_live(int argc, char** argv) {
     server = std::make_unique<net::CommandServer>(engine.commands(), so);
     server->start();
   }
+  std::unique_ptr<ui::Monitor> monitor;
+  if (window)
+    monitor = std::make_unique<ui::Monitor>(
+        *window, engine,
+        monitor_options(dance, have_text ? &text : nullptr, outputs, control,
+                        args.count("link") ? "link" : args["tempo-source"].as<std::string>()));
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  // A file size limit reached while recording fails the write (EFBIG: the recording stops cleanly)
+  // instead of killing the show.
+  std::signal(SIGXFSZ, SIG_IGN);
   engine.start();
-  const bool quiet = args.count("quiet") > 0;
+  if (soak)
+    soak->start(engine, find_sender(outputs, "VMC " + soak->vmc_address()),
+                find_sender(outputs, "VJ OSC " + soak->vj_address()), server.get());
+  const bool quiet = args.count("quiet") > 0 || soak;
   if (!quiet)
     std::fprintf(
         stderr,
@@ -331,7 +402,12 @@ int cmd_live(int argc, char** argv) {
   std::atomic<bool> done{false};
   std::thread keyboard([&] { stdin_loop(engine.commands(), done); });
   auto next_print = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  while (!g_stop && engine.poll()) {
+  // With the monitor, its frames poll the engine and show the stats; headless, this loop does.
+  bool recorder_reported = false;
+  while (!g_stop && (monitor ? monitor->frame() : engine.poll())) {
+    check_recorder(outputs, recorder_reported);
+    if (soak) soak->step();
+    if (monitor) continue;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (!quiet && std::chrono::steady_clock::now() >= next_print) {
       const uint64_t errors = check_senders(outputs);
@@ -352,7 +428,7 @@ int cmd_live(int argc, char** argv) {
                  st.write_errors ? " (stopped early: write error)" : "");
   }
   if (!quiet) std::printf("%s\ne2m live: stopped\n", engine.status_line().c_str());
-  return 0;
+  return soak ? soak->finish() : 0;
 }
 
 }  // namespace e2m::app

@@ -24,5 +24,6 @@ int cmd_text(int argc, char** argv);
 int cmd_dance(int argc, char** argv);
 int cmd_beats(int argc, char** argv);
 int cmd_live(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
 
 }  // namespace e2m::app

@@ -49,11 +49,20 @@ std::recursive_mutex& control_mutex() {
 }
 using ControlLock = std::lock_guard<std::recursive_mutex>;
 
+// libjack (jackd2 1.9.21) frees every client of a server that has died as soon as any client is
+// opened in the process (JackLibGlobals::Init: "Jack server was closed but clients are still
+// allocated, cleanup..."), and a handle closed after that is closed twice: SIGSEGV in
+// jack_client_close. So every JACK client this file opens (Pa_Initialize opens one too) is opened
+// after our own clients of a dead server are closed, and a shutdown notice has the supervisor close
+// its client at once. Under control_mutex().
+void close_dead_jack_clients() noexcept;
+
 // One Pa_Initialize per object (PortAudio reference-counts them itself).
 class PaSession {
  public:
   PaSession() {
     ControlLock lock(control_mutex());
+    close_dead_jack_clients();
     snd_lib_error_set_handler(quiet_alsa);
     jack_set_error_function(quiet_jack);
     jack_set_info_function(quiet_jack);
@@ -170,11 +179,19 @@ BlockStamp pa_stamp(double host_now, double host_adc, unsigned long frames, doub
   return s;
 }
 
+// Called on the host's own (not real-time) thread when it says the stream died.
+struct FailureHook {
+  void (*fn)(void* ctx) = nullptr;
+  void* ctx = nullptr;
+};
+
 // A capture device the supervisor can open, start, watch and close again, any number of times.
 // Control calls run under control_mutex(); the callback writes into the attached sink.
 class CaptureBackend {
  public:
   virtual ~CaptureBackend() = default;
+  // Set once, before start(); the hook must outlive every stream the backend opens.
+  virtual void set_failure_hook(const FailureHook*) {}
   virtual void open() = 0;                          // throws Error when the device is not there
   virtual void start(const CaptureSink& sink) = 0;  // throws Error
   virtual void close() noexcept = 0;
@@ -274,12 +291,20 @@ class JackBackend final : public CaptureBackend {
  public:
   explicit JackBackend(std::string device) : device_(std::move(device)) {}
   ~JackBackend() override { close(); }
+  void set_failure_hook(const FailureHook* hook) override { hook_.store(hook, std::memory_order_release); }
   void open() override;
   void start(const CaptureSink& sink) override;
   void close() noexcept override {
     ControlLock lock(control_mutex());
-    if (client_) jack_client_close(client_);  // also right after the server died: returns at once
+    if (!client_) return;
+    jack_client_close(client_);  // also right after the server died: returns at once
     client_ = nullptr;
+    std::erase(open_clients(), this);
+  }
+  // Our backends with a client open, to close those of a dead server before any other open.
+  static std::vector<JackBackend*>& open_clients() {
+    static std::vector<JackBackend*> all;
+    return all;
   }
   bool is_open() const override { return client_ != nullptr; }
   bool failed() const override { return shut_down_.load(std::memory_order_acquire); }
@@ -290,7 +315,9 @@ class JackBackend final : public CaptureBackend {
  private:
   static int process(jack_nframes_t frames, void* user);
   static void on_shutdown(jack_status_t, const char*, void* user) {
-    static_cast<JackBackend*>(user)->shut_down_.store(true, std::memory_order_release);
+    auto* self = static_cast<JackBackend*>(user);
+    self->shut_down_.store(true, std::memory_order_release);
+    if (const FailureHook* h = self->hook_.load(std::memory_order_acquire)) h->fn(h->ctx);
   }
   static int on_xrun(void* user) {
     auto* self = static_cast<JackBackend*>(user);
@@ -311,7 +338,15 @@ class JackBackend final : public CaptureBackend {
   std::atomic<int64_t> clock_offset_ns_{0};
   CaptureSink sink_;
   std::atomic<bool> shut_down_{false};
+  std::atomic<const FailureHook*> hook_{nullptr};
 };
+
+void close_dead_jack_clients() noexcept {
+  ControlLock lock(control_mutex());
+  const std::vector<JackBackend*> open = JackBackend::open_clients();  // close() edits the list
+  for (JackBackend* b : open)
+    if (b->failed()) b->close();
+}
 
 int JackBackend::process(jack_nframes_t frames, void* user) {
   auto* self = static_cast<JackBackend*>(user);
@@ -379,11 +414,13 @@ std::vector<std::string> JackBackend::source_ports() const {
 void JackBackend::open() {
   ControlLock lock(control_mutex());
   close();
+  close_dead_jack_clients();
   jack_set_error_function(quiet_jack);
   jack_status_t status;
   client_ = jack_client_open("e2m", JackNoStartServer, &status);
   jack_set_error_function(loud_jack);
   if (!client_) throw Error("audio: cannot reach the JACK server for device '" + device_ + "'");
+  open_clients().push_back(this);
   shut_down_.store(false, std::memory_order_release);
   const double rate = jack_get_sample_rate(client_);
   if (rate_ != 0 && rate != rate_) {
@@ -509,6 +546,7 @@ class CaptureSource final : public RingSource {
         stall_ns_(int64_t(std::max(0.05, opt.stall_seconds) * 1e9)),
         reopen_ns_(int64_t(std::max(0.05, opt.reopen_seconds) * 1e9)) {
     what_ = backend_->describe();
+    backend_->set_failure_hook(&failure_hook_);
   }
   ~CaptureSource() override {
     stop();
@@ -551,6 +589,14 @@ class CaptureSource final : public RingSource {
   std::condition_variable cv_;
   std::thread supervisor_;
   bool quit_ = false;
+  // The host said the stream died: the supervisor closes it now, not at its next poll.
+  std::atomic<bool> failure_noticed_{false};
+  static void on_failure(void* self) {
+    auto* s = static_cast<CaptureSource*>(self);
+    s->failure_noticed_.store(true);
+    s->cv_.notify_all();  // without mutex_: the host's thread must not wait on the supervisor
+  }
+  const FailureHook failure_hook_{&CaptureSource::on_failure, this};
   int64_t next_try_ns_ = 0, lost_at_ns_ = 0, progress_ns_ = 0;
   uint64_t seen_written_ = 0;
 };
@@ -590,7 +636,7 @@ void CaptureSource::supervise() {
   constexpr auto kPoll = std::chrono::milliseconds(100);  // loss noticed within this of the host's word
   std::unique_lock<std::mutex> lock(mutex_);
   while (!quit_) {
-    cv_.wait_for(lock, kPoll);
+    cv_.wait_for(lock, kPoll, [this] { return quit_ || failure_noticed_.exchange(false); });
     if (quit_) break;
     const int64_t now = steady_ns();
     if (device_up_.load(std::memory_order_relaxed)) {

@@ -13,15 +13,50 @@ constexpr int kAudioDim = audio::kAudioFeatureDim;
 constexpr int kMotionDim = motion::kFeatureDim;
 }  // namespace
 
-DanceGenerator::DanceGenerator(model::MusicToDance& model, const std::string& genre) : model_(model) {
+DanceGenerator::DanceGenerator(model::MusicToDance& model, const std::string& genre) : model_(&model) {
   if (!model.loaded()) throw Error("live dance: no music2dance model loaded");
   set_genre(genre);
   audio_.assign(size_t(model.audio_window()) * kAudioDim, 0.0f);
   history_.assign(size_t(model.motion_window()) + 1, start_pose(model));
-  history_rows_.assign(size_t(model.motion_window()) * kMotionDim, 0.0f);
-  chunk_rows_.assign(size_t(model.chunk_frames()) * kMotionDim, 0.0f);
-  scratch_.fps = model.meta().config.fps;
+  size_buffers();
+}
+
+void DanceGenerator::size_buffers() {
+  history_rows_.assign(size_t(model_->motion_window()) * kMotionDim, 0.0f);
+  chunk_rows_.assign(size_t(model_->chunk_frames()) * kMotionDim, 0.0f);
+  scratch_.fps = model_->meta().config.fps;
   scratch_.resize(int(history_.size()));
+}
+
+namespace {
+
+// Keeps the newest `size` items; a longer buffer is padded at the front with its oldest item.
+template <class T>
+void keep_newest(std::vector<T>& v, size_t size, size_t item) {
+  if (v.size() >= size) {
+    v.erase(v.begin(), v.end() - long(size));
+    return;
+  }
+  const std::vector<T> oldest(v.begin(), v.begin() + long(item));
+  while (v.size() < size) v.insert(v.begin(), oldest.begin(), oldest.end());
+}
+
+}  // namespace
+
+void DanceGenerator::switch_model(model::MusicToDance& model) {
+  if (!model.loaded()) throw Error("live dance: the new music2dance model is not loaded");
+  if (model.chunk_frames() != chunk_frames())
+    throw Error("its chunks are " + std::to_string(model.chunk_frames()) + " frames, the running model's " +
+                std::to_string(chunk_frames()) + " (the playback delay would jump; restart to switch)");
+  const auto& genres = model.genres();
+  const std::string genre =
+      std::find(genres.begin(), genres.end(), genre_) != genres.end() ? genre_ : genres.front();
+  model.set_genre(genre);
+  model_ = &model;
+  genre_ = genre;
+  keep_newest(audio_, size_t(model.audio_window()) * kAudioDim, kAudioDim);
+  keep_newest(history_, size_t(model.motion_window()) + 1, 1);
+  size_buffers();
 }
 
 motion::PoseFrame DanceGenerator::start_pose(const model::MusicToDance& model) {
@@ -33,7 +68,7 @@ motion::PoseFrame DanceGenerator::start_pose(const model::MusicToDance& model) {
 }
 
 void DanceGenerator::set_genre(const std::string& genre) {
-  model_.set_genre(genre);
+  model_->set_genre(genre);
   genre_ = genre;
 }
 
@@ -72,10 +107,10 @@ void DanceGenerator::next_chunk(std::span<motion::PoseFrame> out) {
     throw Error("live dance: chunk output holds " + std::to_string(out.size()) + " frames, expected " +
                 std::to_string(chunk_frames()));
   encode_history();
-  model_.next_chunk(audio_, history_rows_, chunk_rows_);
+  model_->next_chunk(audio_, history_rows_, chunk_rows_);
   motion::RootTrack track = motion::RootTrack::from_pose(history_.back());
   for (size_t k = 0; k < out.size(); ++k)
-    motion::decode_feature_row(&chunk_rows_[k * kMotionDim], model_.meta().config.fps, track, out[k]);
+    motion::decode_feature_row(&chunk_rows_[k * kMotionDim], model_->meta().config.fps, track, out[k]);
 }
 
 }  // namespace e2m::live

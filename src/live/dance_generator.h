@@ -29,11 +29,17 @@ class DanceGenerator {
 
   // The next chunk_frames() poses after the newest audio frame, decoded from the last played pose.
   void next_chunk(std::span<motion::PoseFrame> out);
-  int chunk_frames() const { return model_.chunk_frames(); }
+  int chunk_frames() const { return model_->chunk_frames(); }
 
   // Mid-show: the dance goes on from the same history.
   void set_genre(const std::string& genre);
   const std::string& genre() const { return genre_; }
+
+  // Mid-show: another loaded model with the same chunk length (throws e2m::Error otherwise) takes
+  // over from the same played history and audio window (cut or padded at the front to its own
+  // windows, as training pads). It keeps the genre when it knows it, else takes its first.
+  void switch_model(model::MusicToDance& model);
+  const model::MusicToDance& model() const { return *model_; }
 
   // A standing pose from the model's own training data (its mean feature row, at rest): the first
   // motion history, never a T-pose.
@@ -42,7 +48,9 @@ class DanceGenerator {
  private:
   void encode_history();
 
-  model::MusicToDance& model_;
+  void size_buffers();
+
+  model::MusicToDance* model_;
   std::string genre_;
   std::vector<float> audio_;  // audio_window x 39, oldest first
   long audio_frames_ = 0;

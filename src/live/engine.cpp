@@ -3,6 +3,7 @@
 
 #include <readerwriterqueue/readerwriterqueue.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -68,6 +69,10 @@ struct Engine::Impl {
   void generator_loop();
   void apply_control(const Command& c);
   void produce_chunk();
+  void load_model(const std::string& path);
+  void start_model_load(const std::string& path);
+  void switch_model();
+  void publish_generator_state();
   static void tick(void* ctx, int64_t tick, int64_t scheduled_ns);
   static void on_onset(void* ctx, float strength, double time_s);
   void external_tempo(AnalysisState& a) noexcept;
@@ -79,6 +84,7 @@ struct Engine::Impl {
   std::unique_ptr<audio::AudioSource> source;
   moodycamel::ReaderWriterQueue<FeatureRow> features{256};
   TripleBuffer<AnalysisState> analysis;
+  TripleBuffer<GeneratorState> gen_state;
   AnalysisState last_analysis;  // feature thread's own copy
   moodycamel::ReaderWriterQueue<Command> control{64};
   DanceGenerator gen;
@@ -97,6 +103,11 @@ struct Engine::Impl {
   std::atomic<float> tempo{0}, confidence{0};
   float ext_phase = 0;  // output clock thread: the external source's last phase and beat count
   int64_t ext_beats = 0;
+  // /model: a loader thread hands a loaded model to the generator thread, which owns it from then on.
+  std::thread loader;
+  std::atomic<bool> loading{false};
+  moodycamel::ReaderWriterQueue<std::unique_ptr<model::MusicToDance>> loaded_models{1};
+  std::unique_ptr<model::MusicToDance> switched_dance;  // generator thread: the model it switched to
   std::thread feature_thread, gen_thread;
   std::chrono::steady_clock::time_point started;
 };
@@ -114,6 +125,8 @@ void Engine::Impl::publish(const std::vector<float>& rows, double level) {
     a.phase = row[audio::kFeatBeatPhase];
     a.confidence = row[audio::kFeatBeatConf];
     a.level = float(level);
+    std::copy_n(row.begin() + audio::kFeatMfcc, a.mfcc.size(), a.mfcc.begin());
+    std::copy_n(row.begin() + audio::kFeatChroma, a.chroma.size(), a.chroma.begin());
     analysis.write(a);
     tempo = a.tempo_bpm;
     confidence = a.confidence;
@@ -201,6 +214,21 @@ void Engine::Impl::apply_control(const Command& c) {
     default:
       break;
   }
+  publish_generator_state();
+}
+
+void Engine::Impl::publish_generator_state() {
+  GeneratorState& g = gen_state.back();
+  const auto& genres = gen.model().genres();
+  g.genre = int(std::find(genres.begin(), genres.end(), gen.genre()) - genres.begin());
+  g.intensity = float(mixer.intensity());
+  g.cue_playing = mixer.playing();
+  g.cues_queued = mixer.queued();
+  const std::string& cue = mixer.current_text();
+  const size_t n = std::min(cue.size(), g.cue.size() - 1);
+  std::copy_n(cue.begin(), n, g.cue.begin());
+  g.cue[n] = '\0';
+  gen_state.publish();
 }
 
 void Engine::Impl::produce_chunk() {
@@ -224,13 +252,62 @@ void Engine::Impl::produce_chunk() {
   // Late: its first frame was due on the output before the chunk was ready.
   const double now_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (now_s > double(first) / kModelFps + delay_s()) ++stats.late_chunks;
+  publish_generator_state();
   if (opt.on_chunk) opt.on_chunk(first, gen.audio_frames());
+}
+
+// Loader thread: the model is loaded and checked here, so the generator only swaps a pointer.
+void Engine::Impl::load_model(const std::string& path) {
+  try {
+    auto next = std::make_unique<model::MusicToDance>();
+    next->load(path);
+    if (next->chunk_frames() != dance.chunk_frames())
+      throw Error("its chunks are " + std::to_string(next->chunk_frames()) + " frames, the running model's " +
+                  std::to_string(dance.chunk_frames()) +
+                  " (the playback delay would jump; restart to switch)");
+    if (!loaded_models.try_enqueue(std::move(next))) throw Error("another model is waiting to take over");
+    log("model " + path + " loaded; the dance takes it up at the next chunk");
+  } catch (const std::exception& e) {
+    ++stats.models_refused;
+    log("model " + path + " refused, the dance goes on with the current one: " + e.what());
+  }
+  loading = false;
+}
+
+void Engine::Impl::start_model_load(const std::string& path) {
+  if (loading.exchange(true)) {
+    ++stats.models_refused;
+    log("model " + path + " refused: another model is still loading");
+    return;
+  }
+  if (loader.joinable()) loader.join();  // the previous load, finished
+  log("model " + path + ": loading while the show goes on");
+  loader = std::thread([this, path] { load_model(path); });
+}
+
+// Generator thread, between two chunks. The model it replaces (if it was a switched one) is freed here.
+void Engine::Impl::switch_model() {
+  std::unique_ptr<model::MusicToDance> next;
+  while (loaded_models.try_dequeue(next)) {
+    try {
+      gen.switch_model(*next);
+    } catch (const std::exception& e) {
+      ++stats.models_refused;
+      log(std::string("model refused, the dance goes on with the current one: ") + e.what());
+      continue;
+    }
+    switched_dance = std::move(next);
+    ++stats.models_loaded;
+    log("model switched; dancing " + gen.genre());
+    publish_generator_state();
+  }
 }
 
 void Engine::Impl::generator_loop() {
   FeatureRow row;
   Command c;
   while (!stop) {
+    switch_model();
     while (control.try_dequeue(c)) apply_control(c);
     if (cue_worker)
       while (auto clip = cue_worker->take_ready()) mixer.add(std::move(clip));
@@ -310,6 +387,7 @@ void Engine::start() {
   m.started = std::chrono::steady_clock::now();
   m.source->start();
   m.feature_thread = std::thread([&m] { m.feature_loop(); });
+  m.publish_generator_state();  // before the generator thread, which publishes from then on
   m.gen_thread = std::thread([&m] { m.generator_loop(); });
   m.clock.start(&Impl::tick, &m);
 }
@@ -320,6 +398,7 @@ void Engine::stop() {
   m.clock.stop();
   if (m.feature_thread.joinable()) m.feature_thread.join();
   if (m.gen_thread.joinable()) m.gen_thread.join();
+  if (m.loader.joinable()) m.loader.join();
 }
 
 double Engine::play_delay_s() const { return impl_->delay_s(); }
@@ -327,6 +406,10 @@ const LatencyHistogram& Engine::output_jitter() const { return impl_->clock.wake
 const LatencyHistogram& Engine::output_work() const { return impl_->clock.tick_work(); }
 bool Engine::output_realtime() const { return impl_->clock.realtime(); }
 std::chrono::steady_clock::time_point Engine::start_time() const { return impl_->started; }
+std::chrono::steady_clock::time_point Engine::output_start() const {
+  // The clock runs on CLOCK_MONOTONIC, which is the steady clock's on Linux.
+  return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(impl_->clock.start_ns()));
+}
 
 bool Engine::running() const {
   const Impl& m = *impl_;
@@ -369,9 +452,7 @@ bool Engine::poll() {
           ++stats_.bad_commands;
         break;
       case CommandKind::kModel:
-        m.log("model \"" + std::string(c.text_view()) +
-              "\": switching models mid-show is not supported; restart");
-        ++stats_.bad_commands;
+        m.start_model_load(std::string(c.text_view()));
         break;
       default:
         if (!m.control.try_enqueue(c)) ++stats_.bad_commands;
@@ -380,6 +461,8 @@ bool Engine::poll() {
   if (m.cue_worker) stats_.cues_failed = m.cue_worker->failed();
   return running();
 }
+
+GeneratorState Engine::generator_state() { return impl_->gen_state.read(); }
 
 AnalysisState Engine::analysis() const {
   AnalysisState a;

@@ -5,6 +5,7 @@
 #pragma once
 #include <concurrentqueue/concurrentqueue.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -57,6 +58,16 @@ struct EngineStats {
   std::atomic<int64_t> ticks{0}, missed_ticks{0}, underruns{0};
   std::atomic<int64_t> commands{0}, bad_commands{0}, cues_requested{0}, cues_started{0}, cues_failed{0};
   std::atomic<int64_t> audio_overruns{0}, audio_frames_lost{0}, audio_device_lost{0}, audio_reopens{0};
+  std::atomic<int64_t> models_loaded{0}, models_refused{0};  // /model: switched to, or refused with a reason
+};
+
+// What the generator is playing, for the monitor: published after every chunk and control command.
+struct GeneratorState {
+  int genre = 0;        // index into the dance model's genres()
+  float intensity = 1;  // the mixer's, [0, 1]
+  bool cue_playing = false;
+  int cues_queued = 0;
+  std::array<char, Command::kTextBytes> cue{};  // the playing cue's text (cut to fit), NUL-terminated
 };
 
 class Engine {
@@ -74,12 +85,16 @@ class Engine {
   void stop();                                 // idempotent; joins every thread
   bool running() const;                        // false once the input ended, the duration passed or stop()
   // Handle queued commands; call often (the app's main loop, every few ms). Returns false when the
-  // engine has stopped.
+  // engine has stopped. /model PATH loads a music2dance model on a thread of its own while the show
+  // goes on; the generator switches to it between two chunks, or the file is refused with a reason
+  // in the log (missing, not a music2dance model, another chunk length) and the dance goes on.
   bool poll();
 
   moodycamel::ConcurrentQueue<Command>& commands() { return commands_; }
   const EngineStats& stats() const { return stats_; }
   AnalysisState analysis() const;
+  // The newest GeneratorState. One reader thread only (the monitor's): it takes a triple buffer slot.
+  GeneratorState generator_state();
   std::string status_line() const;  // one line for --headless, once a second
   double play_delay_s() const;      // motion reaction time the chunking implies
   // The output clock's wake-up lateness (actual - scheduled) and time spent inside each tick.
@@ -88,6 +103,8 @@ class Engine {
   bool output_realtime() const;  // the output clock got SCHED_FIFO priority
   // When start() began the audio: stream time t plays at start_time() + t.
   std::chrono::steady_clock::time_point start_time() const;
+  // When the output clock started: tick n is due at output_start() + n / rate (what receivers see).
+  std::chrono::steady_clock::time_point output_start() const;
 
  private:
   struct Impl;

@@ -26,6 +26,8 @@ class LatencyHistogram {
   // Upper edge of the bin holding the p-quantile (p in [0, 1]), never above max_ns(): an estimate
   // at most one bin width high. 0 when empty.
   int64_t percentile_ns(double p) const noexcept;
+  // Samples in one bin so far (the monitor graphs the change between two reads).
+  uint64_t bin_count(int bin) const noexcept { return bins_[size_t(bin)].load(std::memory_order_relaxed); }
 
   static int bin_of(int64_t ns) noexcept;
   static int64_t bin_upper_ns(int bin) noexcept;  // exclusive upper edge; the overflow bin: INT64_MAX

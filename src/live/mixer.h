@@ -32,6 +32,7 @@ class Mixer {
   // One model frame: the dance frame in, the frame to play out. last_played anchors a starting cue.
   motion::PoseFrame mix(const motion::PoseFrame& dance, const motion::PoseFrame& last_played);
 
+  double intensity() const { return intensity_; }
   bool playing() const { return current_ != nullptr; }
   const std::string& current_text() const;
   int queued() const { return int(queue_.size()); }

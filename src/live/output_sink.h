@@ -1,8 +1,10 @@
 // What the output clock hands to every output each tick (VMC, VJ OSC, the BVH recorder, the monitor):
 // a fixed-size value, so a tick neither allocates nor waits.
 #pragma once
+#include <array>
 #include <cstdint>
 
+#include "audio/features.h"
 #include "motion/pose.h"
 
 namespace e2m::live {
@@ -15,6 +17,9 @@ struct AnalysisState {
   bool onset_peak = false;
   float tempo_bpm = 0, phase = 0, confidence = 0;
   float level = 0;  // RMS of the newest frame's samples
+  // The newest frame's timbre and harmony (the monitor's history panels).
+  std::array<float, audio::kFeatChroma - audio::kFeatMfcc> mfcc{};
+  std::array<float, audio::kFeatOnsetPeak - audio::kFeatChroma> chroma{};
 };
 
 struct OutputFrame {

@@ -10,7 +10,19 @@ VmcOutput::VmcOutput(std::string_view host_port, VmcOptions options)
       sender_(host_port, "VMC destination"),
       packets_(options.bundled ? options.max_bundle_bytes : 0) {}
 
+bool VmcOutput::due(double time_s) noexcept {
+  if (options_.rate_hz <= 0) return true;
+  const double period = 1.0 / options_.rate_hz;
+  // Half a millisecond of slack: a tick scheduled on the slot is never late by rounding.
+  if (next_send_s_ >= 0 && time_s + 5e-4 < next_send_s_) return false;
+  // The next slot on the grid; a clock that fell behind more than a slot starts the grid again.
+  next_send_s_ =
+      (next_send_s_ < 0 || time_s - next_send_s_ > period) ? time_s + period : next_send_s_ + period;
+  return true;
+}
+
 void VmcOutput::send(const live::OutputFrame& frame) noexcept {
+  if (!due(frame.time_s)) return;
   VmcOptions o = options_;
   o.root_lock = o.root_lock || frame.root_lock;
   encode_vmc(frame.pose, frame.time_s, o, packets_);

@@ -16,15 +16,20 @@ namespace e2m::net {
 
 class VmcOutput : public live::OutputSink {
  public:
-  // host_port: "HOST:PORT" (throws e2m::Error when it is not one).
+  // host_port: "HOST:PORT" (throws e2m::Error when it is not one). options.rate_hz below the output
+  // clock's rate thins the ticks out: a frame is sent when its time reaches the next 1/rate_hz slot
+  // (the slots stay on the 1/rate_hz grid, so 30 Hz from a 60 Hz clock sends every other tick).
   VmcOutput(std::string_view host_port, VmcOptions options = {});
   void send(const live::OutputFrame& frame) noexcept override;
   const Sender& sender() const { return sender_; }
 
  private:
+  bool due(double time_s) noexcept;
+
   VmcOptions options_;
   Sender sender_;
   FramePackets packets_;
+  double next_send_s_ = -1;  // < 0: nothing sent yet
 };
 
 class VjOutput : public live::OutputSink {

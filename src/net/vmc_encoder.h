@@ -29,6 +29,7 @@ struct VmcOptions {
   bool bundled = true;                                    // false: every message its own UDP packet
   std::size_t max_bundle_bytes = kDefaultMaxBundleBytes;  // bytes per bundle when bundled
   std::uint32_t bone_mask = kAllBones;                    // bones left out are not sent at all
+  double rate_hz = 0;  // VmcOutput sends at most this many frames per second; 0: every output tick
 };
 
 // Right-handed Y-up (ours) -> Unity's left-handed Y-up: mirror X.

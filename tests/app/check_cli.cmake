@@ -65,3 +65,24 @@ list(LENGTH lines nlines)
 if(NOT nlines EQUAL nbeats)
   message(FATAL_ERROR "e2m beats synth printed ${nlines} beat lines, JSON had ${nbeats}\n${OUT}")
 endif()
+# Live without a display: one line that says so and points at --headless, exit 1, before any model
+# is loaded; --headless needs no display (here it stops at the missing model instead).
+execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=DISPLAY --unset=WAYLAND_DISPLAY ${E2M} live
+                        -m no-such-model.e2mm RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+string(REGEX MATCHALL "\n" newlines "${err}")
+list(LENGTH newlines nlines)
+if(NOT rc EQUAL 1 OR NOT err MATCHES "no display" OR NOT err MATCHES "--headless" OR NOT nlines EQUAL 1)
+  message(FATAL_ERROR "e2m live without a display: exit ${rc}\n${out}${err}")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=DISPLAY --unset=WAYLAND_DISPLAY ${E2M} live --headless
+                        -m no-such-model.e2mm RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 1 OR NOT err MATCHES "no-such-model.e2mm: model file not found")
+  message(FATAL_ERROR "e2m live --headless without a display: exit ${rc}\n${out}${err}")
+endif()
+# Evaluation: every missing input is named at once, before any long work.
+run(1 eval --music-model no-such-model.e2mm --text-model no-such-text.e2mm --data no-such-tang.e2md,no-such-bandai.e2md)
+if(NOT OUT MATCHES "no-such-tang.e2md: not found" OR NOT OUT MATCHES "no-such-bandai.e2md: not found" OR
+   NOT OUT MATCHES "no-such-model.e2mm: not found" OR NOT OUT MATCHES "no-such-text.e2mm: not found")
+  message(FATAL_ERROR "e2m eval with missing files: ${OUT}")
+endif()
+run(2 eval --only dance)

@@ -2,7 +2,6 @@
 // appending, a full ring, and a full disk (a real small tmpfs, and a file size limit).
 #include <poll.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +21,7 @@
 #include "motion/error.h"
 #include "motion/rotation.h"
 #include "test_support.h"
+#include "tmpfs_mount.h"
 
 using namespace e2m;
 using motion::PoseFrame;
@@ -403,26 +403,11 @@ void check_disk_full(const DiskFullOutcome& out, const std::filesystem::path& pa
   CHECK_FALSE(io::repair_bvh(path).count_rewritten);
 }
 
-// A tmpfs mounted for the test's lifetime (needs CAP_SYS_ADMIN).
-struct TmpfsMount {
-  std::filesystem::path dir;
-  bool mounted = false;
-  int error = 0;
-  TmpfsMount(std::filesystem::path d, const char* size) : dir(std::move(d)) {
-    std::filesystem::create_directories(dir);
-    mounted = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, size) == 0;
-    error = mounted ? 0 : errno;
-  }
-  ~TmpfsMount() {
-    if (mounted) ::umount2(dir.c_str(), MNT_DETACH);
-  }
-};
-
 }  // namespace
 
 TEST_CASE("bvh recorder stops cleanly on a full disk (a 64 KiB tmpfs)") {
   test::TempDir dir("bvh-recorder-tmpfs");
-  TmpfsMount fs(dir.path() / "small", "size=64k");
+  test::TmpfsMount fs(dir.path() / "small", "size=64k");
   if (!fs.mounted) {
     WARN("SKIPPED: cannot mount a tmpfs here (" << std::strerror(fs.error)
                                                 << "); the file size limit test covers it");

@@ -15,12 +15,22 @@
 #include <cstring>
 #include <new>
 
+// ASan and TSan own malloc and the lock calls: their runtimes intercept them and allocate before
+// anything here could find glibc's. Under a sanitizer nothing is replaced, nothing is counted, and
+// malloc_interposed() says so (the checks that need the counts skip).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define E2M_RT_INTERPOSE 0
+#else
+#define E2M_RT_INTERPOSE 1
+#endif
+
 namespace e2m::test::rt {
 
 namespace {
 
 constinit thread_local Counters* t_watch = nullptr;
 
+#if E2M_RT_INTERPOSE
 void bump(std::atomic<uint64_t> Counters::*field) noexcept {
   if (Counters* c = t_watch) (c->*field).fetch_add(1, std::memory_order_relaxed);
 }
@@ -121,6 +131,7 @@ const Real& real_or_die() noexcept {
   if (!r) die("rt_checks: a lock function was called while resolving libc functions\n");
   return *r;
 }
+#endif
 
 }  // namespace
 
@@ -131,9 +142,11 @@ Counts read(const Counters& c) {
 
 void watch_this_thread(Counters* counters) noexcept { t_watch = counters; }
 
-bool malloc_interposed() noexcept { return true; }
+bool malloc_interposed() noexcept { return E2M_RT_INTERPOSE != 0; }
 
 }  // namespace e2m::test::rt
+
+#if E2M_RT_INTERPOSE
 
 namespace rt = e2m::test::rt;
 
@@ -308,3 +321,4 @@ void operator delete(void* p, const std::nothrow_t&) noexcept { counted_delete(p
 void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_delete(p); }
 void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { counted_delete(p); }
 void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { counted_delete(p); }
+#endif  // E2M_RT_INTERPOSE

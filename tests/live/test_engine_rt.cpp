@@ -9,33 +9,13 @@
 #include "live_models.h"
 #include "net/live_outputs.h"
 #include "rt_checks.h"
+#include "rt_watch_sink.h"
 #include "test_support.h"
 
 using namespace e2m;
 
-namespace {
-
-// The first sink: switches the checker on for the clock's thread at one tick and off at a later one,
-// so the whole tick path in between (sampler, filter, every sink) is watched.
-class Watch : public live::OutputSink {
- public:
-  Watch(test::rt::Counters& c, int64_t from, int64_t to) : counters_(c), from_(from), to_(to) {}
-  void send(const live::OutputFrame& f) noexcept override {
-    if (f.tick == from_) test::rt::watch_this_thread(&counters_);
-    if (f.tick == to_) test::rt::watch_this_thread(nullptr);
-    if (f.tick > from_ && f.tick < to_) ++watched;
-  }
-  std::atomic<int64_t> watched{0};
-
- private:
-  test::rt::Counters& counters_;
-  int64_t from_, to_;
-};
-
-}  // namespace
-
 TEST_CASE("live engine: the output clock neither allocates nor locks during a run with a cue", "[live][rt]") {
-  REQUIRE(test::rt::malloc_interposed());
+  E2M_RT_SKIP_UNLESS_COUNTING();
   const test::TempDir dir("engine-rt");
   const auto wav = dir.path() / "demo.wav";
   audio::write_wav(wav, audio::demo_track(44100, 6.0), 44100);
@@ -48,7 +28,7 @@ TEST_CASE("live engine: the output clock neither allocates nor locks during a ru
   opt.cue_frames = 30;
   live::Engine engine(opt, dance, &text);
   test::rt::Counters counters;
-  Watch watch(counters, 30, 320);
+  test::rt::WatchSink watch(counters, 30, 320);
   net::VmcOutput vmc("127.0.0.1:9");  // the discard port: sends succeed or fail without blocking
   net::VjOutput vj("127.0.0.1:9");
   engine.add_sink(&watch);

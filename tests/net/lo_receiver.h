@@ -6,11 +6,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace e2m::test {
@@ -31,8 +33,9 @@ struct OscMessage {
 
 class LoReceiver {
  public:
-  LoReceiver() {
-    server_ = lo_server_new_with_proto("0", LO_UDP, nullptr);  // "0": the OS picks the port
+  // port 0: the OS picks one; another: that port (a receiver that comes back where it was).
+  explicit LoReceiver(int port = 0) {
+    server_ = lo_server_new_with_proto(std::to_string(port).c_str(), LO_UDP, nullptr);
     if (!server_) throw std::runtime_error("liblo receiver: lo_server_new_with_proto failed");
     lo_server_enable_queue(server_, 0, 1);
     lo_server_add_method(server_, nullptr, nullptr, &LoReceiver::on_message, this);
@@ -108,6 +111,28 @@ class LoReceiver {
   lo_server server_ = nullptr;
   int port_ = 0;
   bool in_bundle_ = false;
+};
+
+// A LoReceiver that receives on its own thread while the engine runs.
+struct ListeningReceiver {
+  LoReceiver rx;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+  explicit ListeningReceiver(int port = 0) : rx(port) {
+    thread = std::thread([this] {
+      while (!stop) rx.receive(int(rx.sizes.size()) + 1000000, 50);
+    });
+  }
+  ~ListeningReceiver() { finish(); }
+  // Stop listening, then take what is still in the socket (the last frames sent before the engine stopped).
+  void finish() {
+    stop = true;
+    if (thread.joinable()) thread.join();
+    for (size_t before = size_t(-1); before != rx.sizes.size();) {
+      before = rx.sizes.size();
+      rx.receive(int(before) + 1, 100);
+    }
+  }
 };
 
 }  // namespace e2m::test

@@ -13,6 +13,7 @@
 #include "motion/fk.h"
 #include "motion/rotation.h"
 #include "motion/skeleton.h"
+#include "net/live_outputs.h"
 #include "net/sender.h"
 #include "net/vmc_encoder.h"
 
@@ -113,6 +114,29 @@ TEST_CASE(
   CHECK(st.frames == 3);
   CHECK(st.errors == 0);
   CHECK(st.packets == static_cast<std::uint64_t>(3 * frame->count()));
+}
+
+TEST_CASE("vmc: a target's rate_hz thins a 60 Hz clock's frames onto its own grid") {
+  for (const double rate : {0.0, 30.0, 20.0}) {
+    LoReceiver rx;
+    VmcOptions opt;
+    opt.rate_hz = rate;
+    VmcOutput out(rx.address(), opt);
+    live::OutputFrame f;
+    f.pose = rest_pose();
+    for (int tick = 0; tick < 60; ++tick) {
+      f.tick = tick;
+      f.time_s = tick / 60.0;
+      out.send(f);
+    }
+    const int expected = rate > 0 ? int(rate) : 60;
+    rx.receive(1 << 20, 300);  // everything sent (loopback delivers at once)
+    const auto times = rx.with_path("/VMC/Ext/T");
+    INFO("rate_hz " << rate);
+    REQUIRE(int(times.size()) == expected);
+    for (size_t k = 1; k < times.size(); ++k)
+      CHECK(times[k]->args[0].f - times[k - 1]->args[0].f == Approx(1.0 / expected).margin(1e-4));
+  }
 }
 
 TEST_CASE("vmc: unbundled mode sends every message as its own packet") {
