@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -134,5 +135,14 @@ struct ListeningReceiver {
     }
   }
 };
+
+// VMC frames whose /VMC/Ext/T is not 1/60 s after the previous frame's: 0 when the output kept its rate.
+inline int broken_steps(const LoReceiver& rx) {
+  const auto times = rx.with_path("/VMC/Ext/T");
+  int broken = 0;
+  for (size_t i = 1; i < times.size(); ++i)
+    broken += std::abs(times[i]->args[0].f - times[i - 1]->args[0].f - 1.0f / 60) > 1e-3f;
+  return broken;
+}
 
 }  // namespace e2m::test

@@ -35,15 +35,6 @@ using Listening = test::ListeningReceiver;
 
 namespace {
 
-// Frames whose /VMC/Ext/T is not 1/60 s after the previous frame's: 0 when the output kept its rate.
-int broken_steps(const test::LoReceiver& rx) {
-  const auto times = rx.with_path("/VMC/Ext/T");
-  int broken = 0;
-  for (size_t i = 1; i < times.size(); ++i)
-    broken += std::abs(times[i]->args[0].f - times[i - 1]->args[0].f - 1.0f / 60) > 1e-3f;
-  return broken;
-}
-
 std::filesystem::path demo_wav(const std::filesystem::path& dir, double seconds) {
   const auto p = dir / "demo.wav";
   audio::write_wav(p, audio::demo_track(44100, seconds), 44100);
@@ -176,7 +167,7 @@ TEST_CASE("drill: the JACK server killed (SIGKILL) mid-show and started again: t
   REQUIRE(vmc.rx.with_path("/VMC/Ext/T").size() > 400);
   // A step off the 1/60 s grid is a tick the clock counted as missed (its thread was descheduled
   // past a whole tick, as a loaded machine under TSan does), never a pause for the audio device.
-  CHECK(broken_steps(vmc.rx) <= engine.stats().missed_ticks);
+  CHECK(test::broken_steps(vmc.rx) <= engine.stats().missed_ticks);
   CHECK(engine.stats().missed_ticks <= 3);
 }
 
@@ -196,7 +187,7 @@ TEST_CASE("drill: a receiver that quits and comes back on its port gets the show
   REQUIRE(run_until(engine, 10, [&] { return engine.stats().ticks > 120; }));
   first->stop();
   const auto before = first->rx.with_path("/VMC/Ext/T").size();
-  const int broken_before = broken_steps(first->rx);
+  const int broken_before = test::broken_steps(first->rx);
   first.reset();  // the receiver app quits: its port is closed
   const uint64_t errors_at_close = out.sender().stats().errors;
   REQUIRE(run_for(engine, 1.5));
@@ -215,8 +206,8 @@ TEST_CASE("drill: a receiver that quits and comes back on its port gets the show
   CHECK(broken_before <= engine.stats().missed_ticks);
   CHECK(errors_while_away > 0);  // the kernel refused them, and the sender counted that
   REQUIRE(after.size() > 200);
-  CHECK(broken_steps(second.rx) <= engine.stats().missed_ticks);  // off-grid steps: counted misses only
-  CHECK(after.front()->args[0].f > 3.0f);                         // the clock ran on through the absence
+  CHECK(test::broken_steps(second.rx) <= engine.stats().missed_ticks);  // off-grid steps: counted misses only
+  CHECK(after.front()->args[0].f > 3.0f);  // the clock ran on through the absence
   CHECK(engine.stats().underruns == 0);
   CHECK(out.sender().stats().frames == uint64_t(engine.stats().ticks.load()));  // every tick was sent
 }
@@ -256,7 +247,7 @@ TEST_CASE("drill: /e2m/model switches the dance to another model file mid-show w
   CHECK(engine.stats().models_refused == 0);
   CHECK(log.find("model switched") != "");
   CHECK(engine.stats().underruns == 0);
-  CHECK(broken_steps(vmc.rx) <= engine.stats().missed_ticks);  // off-grid steps: counted misses only
+  CHECK(test::broken_steps(vmc.rx) <= engine.stats().missed_ticks);  // off-grid steps: counted misses only
   // The new model's dance is in the stream: its left arm is up, the first model's is not. The
   // switch plays a chunk plus a margin later than the generator makes it.
   const auto angles = left_arm_angles(vmc.rx);
@@ -318,8 +309,8 @@ TEST_CASE(
     CHECK(line.find(reason) != std::string::npos);
   }
   CHECK(engine.stats().underruns == 0);
-  CHECK(broken_steps(vmc.rx) <= engine.stats().missed_ticks);      // off-grid steps: counted misses only
-  CHECK(vmc.rx.with_path("/VMC/Ext/T").back()->args[0].f > 7.5f);  // to the end of the track
+  CHECK(test::broken_steps(vmc.rx) <= engine.stats().missed_ticks);  // off-grid steps: counted misses only
+  CHECK(vmc.rx.with_path("/VMC/Ext/T").back()->args[0].f > 7.5f);    // to the end of the track
 }
 
 TEST_CASE("drill: the disk fills up under the recording: it stops cleanly and the show goes on",
@@ -359,7 +350,7 @@ TEST_CASE("drill: the disk fills up under the recording: it stops cleanly and th
   // The show went on to the end of the track at its rate.
   CHECK(engine.stats().ticks > full_at + 200);
   CHECK(engine.stats().underruns == 0);
-  CHECK(broken_steps(vmc.rx) <= engine.stats().missed_ticks);  // off-grid steps: counted misses only
+  CHECK(test::broken_steps(vmc.rx) <= engine.stats().missed_ticks);  // off-grid steps: counted misses only
   // The recording holds every frame up to the full disk, and opens as it is (cut back to whole rows).
   const io::Bvh bvh = io::read_bvh(recorder.path());
   CHECK(bvh.frames == int(st.frames_written));

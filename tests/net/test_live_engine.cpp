@@ -46,15 +46,6 @@ struct Run {
   }
 };
 
-// Frames whose /VMC/Ext/T is not 1/60 s after the previous frame's: 0 when the output kept its rate.
-int broken_steps(const test::LoReceiver& rx) {
-  const auto times = rx.with_path("/VMC/Ext/T");
-  int broken = 0;
-  for (size_t i = 1; i < times.size(); ++i)
-    broken += std::abs(times[i]->args[0].f - times[i - 1]->args[0].f - 1.0f / 60) > 1e-3f;
-  return broken;
-}
-
 std::filesystem::path demo_wav(const test::TempDir& dir, double seconds) {
   const auto p = dir.path() / "demo.wav";
   audio::write_wav(p, audio::demo_track(44100, seconds), 44100);
@@ -194,7 +185,8 @@ TEST_CASE("live: a generator too slow for real time counts underruns and the clo
   CHECK(engine.stats().late_chunks > 0);
   // The output went on at its rate: consecutive /VMC/Ext/T values 1/60 s apart.
   REQUIRE(run.vmc.rx.with_path("/VMC/Ext/T").size() > 200);
-  CHECK(broken_steps(run.vmc.rx) <= engine.stats().missed_ticks);  // off-grid steps: counted misses only
+  CHECK(test::broken_steps(run.vmc.rx) <=
+        engine.stats().missed_ticks);  // off-grid steps: counted misses only
 }
 
 TEST_CASE("live: with MIDI clock as the tempo source the VJ tempo and beats follow it, not the audio",
@@ -282,7 +274,8 @@ TEST_CASE("live: a flood of 100,000 junk packets at the command port neither sto
   CHECK(engine.stats().commands == 0);
   // The output went on at its rate through the flood.
   REQUIRE(run.vmc.rx.with_path("/VMC/Ext/T").size() > 300);
-  CHECK(broken_steps(run.vmc.rx) <= engine.stats().missed_ticks);  // off-grid steps: counted misses only
+  CHECK(test::broken_steps(run.vmc.rx) <=
+        engine.stats().missed_ticks);  // off-grid steps: counted misses only
 }
 
 TEST_CASE("live: dancing to a JACK device goes on while its server is stopped and started again",
@@ -325,6 +318,6 @@ TEST_CASE("live: dancing to a JACK device goes on while its server is stopped an
   REQUIRE(vmc.rx.with_path("/VMC/Ext/T").size() > 500);
   // A step off the 1/60 s grid is a tick the clock counted as missed (its thread was descheduled
   // past a whole tick, as a loaded machine under TSan does), never a pause for the audio device.
-  CHECK(broken_steps(vmc.rx) <= engine.stats().missed_ticks);
+  CHECK(test::broken_steps(vmc.rx) <= engine.stats().missed_ticks);
   CHECK(engine.stats().missed_ticks <= 3);
 }
