@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <set>
 
 #include "model/inference.h"
@@ -22,6 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using model::ModelKind;
+using TokenRows = std::vector<std::vector<int64_t>>;
 
 torch::Device pick_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
@@ -56,6 +58,427 @@ std::string fmt(double v) {
   return buf;
 }
 
+// Everything one run holds, built in stages by the functions below (not movable: the samplers
+// point into the data, the optimizer into the module's parameters).
+struct Run {
+  explicit Run(const TrainOptions& options) : o(options) {}
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  const TrainOptions& o;
+  torch::Device device = torch::kCPU;
+  fs::path dir, ckpt, optim_path;
+  bool resuming = false;
+
+  // Configuration, statistics, vocabulary.
+  model::ModelMeta meta;
+  int64_t start_step = 0;
+  double prior_seconds = 0;
+  model::MotionVae pretrained{nullptr};
+  bool pretrained_decoder = false;
+  int frames = 0;  // frames per training window
+  model::TextTokenizer tokenizer;
+  std::unique_ptr<TrainingData> data;
+  std::unique_ptr<WindowSampler> train_set, val_set;
+
+  // Model and optimiser.
+  model::MotionVae vae{nullptr};
+  model::Text2Motion t2m{nullptr};
+  model::Music2Dance m2d{nullptr};
+  std::shared_ptr<torch::nn::Module> module;
+  model::MotionVaeDecoder* decoder = nullptr;
+  model::MotionVaeEncoder teacher{nullptr};  // loss.latent's target encoder
+  double dec_scale = 1.0;                    // the decoder's learning rate over the rest's
+  std::unique_ptr<torch::optim::AdamW> optimizer;
+  std::vector<torch::Tensor> all_params;
+
+  const model::ModelConfig& cfg() const { return meta.config; }
+};
+
+// ---- options, configuration, data ----
+
+void check_options(const TrainOptions& o) {
+  if (o.datasets.empty()) throw Error("train: no dataset cache given (--data)");
+  if (o.out.empty()) throw Error("train: no output model file given (--out)");
+  if (o.steps < 1) throw Error("train: --steps must be at least 1");
+  if (o.batch < 1) throw Error("train: --batch must be at least 1");
+  if (o.kind != ModelKind::Music2Dance && (o.window < 8 || o.window % 8 != 0))
+    throw Error("train: --window must be a positive multiple of 8 frames (got " + std::to_string(o.window) +
+                ")");
+}
+
+void prepare_paths(Run& r) {
+  r.dir = run_directory(r.o);
+  fs::create_directories(r.dir);
+  r.ckpt = r.dir / "checkpoint.e2mm";
+  r.optim_path = r.dir / "checkpoint.optim.pt";
+  r.resuming = r.o.resume && fs::exists(r.ckpt) && fs::exists(r.optim_path);
+}
+
+// The configuration and what comes with it: from the checkpoint when resuming, else from the
+// options and (generators) the pretrained VAE's statistics.
+void prepare_meta(Run& r) {
+  const TrainOptions& o = r.o;
+  r.meta.config = o.config;
+  r.meta.config.kind = o.kind;
+  if (r.resuming) {
+    r.meta = model::read_model_meta(r.ckpt);
+    if (r.meta.config.kind != o.kind)
+      throw Error(r.ckpt.string() + ": the checkpoint is a " +
+                  std::string(model::kind_name(r.meta.config.kind)) + " model, not " +
+                  std::string(model::kind_name(o.kind)));
+    r.start_step = r.meta.extra.value("step", int64_t{0});
+    r.prior_seconds = r.meta.extra.value("seconds", 0.0);
+    r.pretrained_decoder = r.meta.extra.value("pretrained_decoder", false);
+  } else if (!o.vae.empty() && o.kind != ModelKind::Vae) {
+    model::ModelMeta vae_meta;
+    r.pretrained = model::load_vae(o.vae, &vae_meta);
+    r.meta.config.vae = vae_meta.config.vae;
+    r.meta.motion_norm = vae_meta.motion_norm;
+    r.pretrained_decoder = true;
+  }
+  r.meta.config.validate();
+  if (o.kind == ModelKind::Text2Motion && r.cfg().text.encoder != "own")
+    throw Error("train: text2motion training supports text.encoder \"own\" (got \"" + r.cfg().text.encoder +
+                "\")");
+  // Text2motion trains on exactly what `e2m text` makes: max_frames from the clip's first frame, so
+  // every output query gets a gradient and query 0 means the start of the action.
+  r.frames = o.kind == ModelKind::Text2Motion ? r.cfg().text.max_frames / 8 * 8 : o.window;
+}
+
+// Loads the dataset caches; a fresh run takes its statistics and vocabulary from them.
+void prepare_data(Run& r) {
+  const TrainOptions& o = r.o;
+  DataOptions dopt;
+  dopt.need_captions = o.kind == ModelKind::Text2Motion;
+  dopt.need_audio = o.kind == ModelKind::Music2Dance;
+  r.data = std::make_unique<TrainingData>(TrainingData::load(o.datasets, dopt));
+  if (!r.resuming) {
+    if (r.meta.motion_norm.empty()) r.meta.motion_norm = r.data->motion_stats();
+    if (o.kind == ModelKind::Music2Dance) {
+      r.meta.audio_norm = r.data->audio_stats();
+      r.meta.start_frame = r.data->start_frame();
+    }
+    if (o.kind == ModelKind::Text2Motion) {
+      r.tokenizer = model::TextTokenizer::train(r.data->train_captions(), r.cfg().text.vocab_size);
+      r.meta.text_vocab = r.tokenizer.to_json();
+    }
+  } else if (o.kind == ModelKind::Text2Motion) {
+    r.tokenizer = model::TextTokenizer::from_json(r.meta.text_vocab);
+  }
+  const std::vector<int> train_idx = r.data->indices(io::Split::Train);
+  if (train_idx.empty()) throw Error("train: the dataset cache(s) have no clips in the train split");
+  r.train_set = std::make_unique<WindowSampler>(*r.data, train_idx, r.meta.motion_norm, r.meta.audio_norm);
+  r.val_set = std::make_unique<WindowSampler>(*r.data, r.data->indices(io::Split::Validation),
+                                              r.meta.motion_norm, r.meta.audio_norm);
+}
+
+// ---- model and optimiser ----
+
+void build_model(Run& r) {
+  torch::manual_seed(r.o.seed);  // initial weights
+  switch (r.o.kind) {
+    case ModelKind::Vae:
+      r.vae = model::MotionVae(r.cfg());
+      r.module = r.vae.ptr();
+      break;
+    case ModelKind::Text2Motion:
+      r.t2m = model::Text2Motion(r.cfg());
+      r.module = r.t2m.ptr();
+      r.decoder = &r.t2m->decoder;
+      break;
+    case ModelKind::Music2Dance:
+      r.m2d = model::Music2Dance(r.cfg());
+      r.module = r.m2d.ptr();
+      r.decoder = &r.m2d->decoder;
+      break;
+  }
+  if (r.resuming)
+    model::load_weights(r.ckpt, r.o.kind, *r.module);
+  else if (r.pretrained && r.decoder)
+    model::copy_decoder(r.pretrained->decoder, *r.decoder);
+  r.module->to(r.device);
+}
+
+// loss.latent: the generator's latent codes are also pulled towards the pretrained VAE encoder's
+// mean for the target window, so the output adapter learns the decoder's own latent language.
+void build_teacher(Run& r) {
+  if (r.o.kind != ModelKind::Vae && r.cfg().loss.latent > 0) {
+    if (!r.pretrained && !r.o.vae.empty()) r.pretrained = model::load_vae(r.o.vae);
+    if (!r.pretrained)
+      throw Error("train: loss.latent > 0 needs the pretrained VAE (--vae), also when resuming");
+    r.teacher = r.pretrained->encoder;
+    r.teacher->eval();
+    for (auto& p : r.teacher->parameters()) p.set_requires_grad(false);
+    r.teacher->to(r.device);
+  }
+  r.pretrained = nullptr;
+}
+
+// AdamW with two groups: the decoder (slower when pretrained) and everything else.
+void build_optimizer(Run& r) {
+  const TrainOptions& o = r.o;
+  std::set<const void*> decoder_params;
+  std::vector<torch::Tensor> dec_params, main_params;
+  if (r.decoder)
+    for (const auto& p : (*r.decoder)->parameters()) {
+      decoder_params.insert(p.unsafeGetTensorImpl());
+      dec_params.push_back(p);
+    }
+  for (const auto& p : r.module->parameters())
+    if (!decoder_params.count(p.unsafeGetTensorImpl())) main_params.push_back(p);
+  r.dec_scale = r.pretrained_decoder ? o.decoder_lr_scale : 1.0;
+  auto adamw = [&](double lr) {
+    return std::make_unique<torch::optim::AdamWOptions>(
+        torch::optim::AdamWOptions(lr).weight_decay(o.weight_decay));
+  };
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(main_params, adamw(o.lr));
+  if (!dec_params.empty()) groups.emplace_back(dec_params, adamw(o.lr * r.dec_scale));
+  r.optimizer = std::make_unique<torch::optim::AdamW>(
+      std::move(groups), torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
+  if (r.resuming) {
+    try {
+      torch::load(*r.optimizer, r.optim_path.string());
+    } catch (const std::exception& e) {
+      std::string why = e.what();
+      throw Error(r.optim_path.string() + ": cannot read the optimizer state (" +
+                  why.substr(0, why.find('\n')) + ")");
+    }
+  }
+  r.all_params = r.module->parameters();
+}
+
+// ---- loss of one batch ----
+
+// Generators: motion loss of the decoded latent, plus the optional latent term.
+torch::Tensor generator_loss(Run& r, const torch::Tensor& latent, const torch::Tensor& target,
+                             torch::Tensor* pred_out = nullptr) {
+  const torch::Tensor pred = (*r.decoder)(latent).slice(1, 0, target.size(1));
+  if (pred_out) *pred_out = pred;
+  torch::Tensor loss = model::motion_loss(pred, target, r.meta.motion_norm, r.cfg().loss, r.cfg().fps).total;
+  if (r.teacher) {
+    torch::Tensor mu;
+    {
+      torch::NoGradGuard no_grad;
+      mu = r.teacher(target).first;
+    }
+    loss = loss + r.cfg().loss.latent * (latent - mu).pow(2).mean();
+  }
+  return loss;
+}
+
+// Music: on rollout steps the last chunk of the history is the model's own output from one chunk
+// earlier (as live, where the history is what was played), plus the seam term into the chunk.
+torch::Tensor music_loss(Run& r, const Batch& b, bool rollout) {
+  torch::Tensor prev = b.prev_motion.to(r.device);
+  const torch::Tensor genre = b.genre.to(r.device);
+  if (rollout) {
+    torch::Tensor early;
+    {
+      torch::NoGradGuard no_grad;
+      early = r.m2d->forward(b.early_audio.to(r.device), genre, b.early_prev_motion.to(r.device));
+    }
+    prev = torch::cat({prev.slice(1, 0, prev.size(1) - early.size(1)), early}, 1);
+  }
+  const torch::Tensor target = b.motion.to(r.device);
+  torch::Tensor pred;
+  torch::Tensor loss = generator_loss(r, r.m2d->latent(b.audio.to(r.device), genre, prev), target, &pred);
+  if (r.cfg().loss.seam > 0) {
+    auto raw = [&](const torch::Tensor& x, int64_t at) {
+      return r.meta.motion_norm.denormalize(x.slice(1, at, at + 1));
+    };
+    const int64_t last = prev.size(1) - 1;
+    loss = loss + r.cfg().loss.seam * model::seam_loss(raw(pred, 0), raw(prev, last), raw(target, 0),
+                                                       raw(b.prev_motion.to(r.device), last));
+  }
+  return loss;
+}
+
+// Text2motion: the captions' token rows (BPE-dropout drawn from rng when given).
+TokenRows encode_captions(const Run& r, const Batch& b, std::mt19937* rng, double text_dropout) {
+  TokenRows rows;
+  if (r.o.kind != ModelKind::Text2Motion) return rows;
+  for (const auto& c : b.captions)
+    rows.push_back(r.tokenizer.encode(c, r.cfg().text.max_tokens, text_dropout, rng));
+  return rows;
+}
+
+torch::Tensor loss_of(Run& r, const Batch& b, const TokenRows& tokens, bool rollout = false) {
+  const torch::Tensor target = b.motion.to(r.device);
+  switch (r.o.kind) {
+    case ModelKind::Vae:
+      return model::vae_loss(r.vae->forward(target), target, r.cfg().loss.kl).total;
+    case ModelKind::Text2Motion: {
+      model::TextInput in = model::make_text_input(tokens, r.cfg().text.max_tokens);
+      in.ids = in.ids.to(r.device);
+      in.pad_mask = in.pad_mask.to(r.device);
+      return generator_loss(r, r.t2m->latent(in, r.frames), target);
+    }
+    case ModelKind::Music2Dance:
+      return music_loss(r, b, rollout);
+  }
+  throw Error("train: unknown model kind");
+}
+
+Batch sample(const Run& r, const WindowSampler& s, int batch, std::mt19937& rng, bool with_early = false) {
+  return r.o.kind == ModelKind::Music2Dance
+             ? s.music_windows(batch, r.cfg(), rng, with_early)
+             : s.motion_windows(batch, r.frames, rng, r.o.kind == ModelKind::Text2Motion);
+}
+
+// ---- validation and checkpoints ----
+
+// Fixed validation windows, the same in every run with this seed.
+std::vector<Batch> validation_batches(const Run& r) {
+  std::vector<Batch> out;
+  if (r.val_set->empty()) return out;
+  std::mt19937 rng = step_rng(r.o.seed, -1, 7);
+  for (int k = 0; k < r.o.val_batches; ++k) out.push_back(sample(r, *r.val_set, r.o.batch, rng));
+  return out;
+}
+
+double validate(Run& r, const std::vector<Batch>& batches) {
+  torch::NoGradGuard no_grad;
+  r.module->eval();
+  // Evaluation noise (the VAE's sampling is off in eval mode) is seeded too.
+  torch::manual_seed(r.o.seed ^ 0x5eedULL);
+  double sum = 0;
+  for (const auto& b : batches) sum += loss_of(r, b, encode_captions(r, b, nullptr, 0)).item<double>();
+  r.module->train();
+  return sum / static_cast<double>(batches.size());
+}
+
+void save_checkpoint(Run& r, int64_t step, double seconds) {
+  model::ModelMeta m = r.meta;
+  m.extra = {
+      {"step", step}, {"seconds", seconds}, {"seed", r.o.seed}, {"pretrained_decoder", r.pretrained_decoder}};
+  r.module->to(torch::kCPU);
+  model::save_model(r.ckpt, m, *r.module);
+  r.module->to(r.device);
+  const fs::path tmp = r.optim_path.string() + ".tmp";
+  torch::save(*r.optimizer, tmp.string());
+  fs::rename(tmp, r.optim_path);
+}
+
+void save_final_model(Run& r, const TrainResult& result, double seconds) {
+  model::ModelMeta m = r.meta;
+  nlohmann::json datasets = nlohmann::json::array();
+  for (const auto& d : r.o.datasets) datasets.push_back(d.filename().string());
+  m.extra = {{"steps", r.o.steps},
+             {"seed", r.o.seed},
+             {"datasets", datasets},
+             {"train_loss", result.last_loss},
+             {"pretrained_decoder", r.pretrained_decoder},
+             {"seconds", seconds}};
+  if (result.last_val) m.extra["val_loss"] = *result.last_val;
+  r.module->to(torch::kCPU);
+  model::save_model(r.o.out, m, *r.module);
+}
+
+// ---- the loop ----
+
+// One optimiser step; returns its train loss.
+double train_step(Run& r, int64_t step) {
+  const TrainOptions& o = r.o;
+  std::mt19937 rng = step_rng(o.seed, step, 1);
+  std::mt19937 text_rng = step_rng(o.seed, step, 2);
+  torch::manual_seed(o.seed * 1000003ULL + static_cast<uint64_t>(step));
+  std::mt19937 rollout_rng = step_rng(o.seed, step, 3);
+  const bool rollout = o.kind == ModelKind::Music2Dance && o.rollout > 0 &&
+                       std::bernoulli_distribution(o.rollout)(rollout_rng);
+  const Batch b = sample(r, *r.train_set, o.batch, rng, rollout);
+  const TokenRows tokens = encode_captions(r, b, &text_rng, o.text_dropout);
+  const double lr = lr_at(o, step);
+  auto& groups = r.optimizer->param_groups();
+  for (size_t g = 0; g < groups.size(); ++g)
+    static_cast<torch::optim::AdamWOptions&>(groups[g].options()).lr(g == 0 ? lr : lr * r.dec_scale);
+  r.optimizer->zero_grad();
+  torch::Tensor loss = loss_of(r, b, tokens, rollout);
+  loss.backward();
+  if (o.grad_clip > 0) torch::nn::utils::clip_grad_norm_(r.all_params, o.grad_clip);
+  r.optimizer->step();
+  const double l = loss.item<double>();
+  if (!std::isfinite(l))
+    throw Error("train: the loss became " + fmt(l) + " at step " + std::to_string(step) +
+                " (try a lower --lr)");
+  return l;
+}
+
+// The step loop's bookkeeping: the mean train loss since the last log row, the CSV log, the bar.
+class LoopLog {
+ public:
+  LoopLog(Run& r, TrainResult& result, int64_t last)
+      : r_(r),
+        result_(result),
+        last_(last),
+        val_batches_(validation_batches(r)),
+        log_(result.log, r.resuming, r.start_step),
+        bar_(r.o.steps, r.start_step, r.o.progress),
+        t0_(std::chrono::steady_clock::now()) {}
+
+  double seconds() const {
+    return r_.prior_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  }
+
+  void after_step(int64_t step, double loss) {
+    const TrainOptions& o = r_.o;
+    if (step == r_.start_step + 1) result_.first_loss = loss;
+    acc_ += loss;
+    ++acc_n_;
+    const bool do_val =
+        !val_batches_.empty() && ((o.val_every > 0 && step % o.val_every == 0) || step == o.steps);
+    const bool do_log = (o.log_every > 0 && step % o.log_every == 0) || do_val || step == last_;
+    if (do_log) write_row(step, do_val);
+    bar_.update(step, status_);
+  }
+
+  void finish() { bar_.finish(); }
+
+ private:
+  void write_row(int64_t step, bool do_val) {
+    LogRow row;
+    row.step = step;
+    row.train_loss = acc_ / acc_n_;
+    if (do_val) row.val_loss = validate(r_, val_batches_);
+    row.lr = lr_at(r_.o, step);
+    row.seconds = seconds();
+    log_.write(row);
+    result_.last_loss = row.train_loss;
+    if (row.val_loss) {
+      if (!result_.first_val) result_.first_val = row.val_loss;
+      result_.last_val = row.val_loss;
+    }
+    status_ = "loss " + fmt(row.train_loss) + (result_.last_val ? " val " + fmt(*result_.last_val) : "");
+    acc_ = 0;
+    acc_n_ = 0;
+  }
+
+  Run& r_;
+  TrainResult& result_;
+  int64_t last_;
+  std::vector<Batch> val_batches_;
+  CsvLog log_;
+  ProgressBar bar_;
+  std::chrono::steady_clock::time_point t0_;
+  double acc_ = 0;
+  int acc_n_ = 0;
+  std::string status_ = "loss -";
+};
+
+void prepare_run(Run& r) {
+  model::configure_cpu_runtime();
+  check_options(r.o);
+  if (r.o.threads > 0) torch::set_num_threads(r.o.threads);
+  r.device = pick_device(r.o.device);
+  prepare_paths(r);
+  prepare_meta(r);
+  prepare_data(r);
+  build_model(r);
+  build_teacher(r);
+  build_optimizer(r);
+}
+
 }  // namespace
 
 fs::path run_directory(const TrainOptions& o) {
@@ -66,333 +489,26 @@ fs::path run_directory(const TrainOptions& o) {
 }
 
 TrainResult run_training(const TrainOptions& o) {
-  model::configure_cpu_runtime();
-  if (o.datasets.empty()) throw Error("train: no dataset cache given (--data)");
-  if (o.out.empty()) throw Error("train: no output model file given (--out)");
-  if (o.steps < 1) throw Error("train: --steps must be at least 1");
-  if (o.batch < 1) throw Error("train: --batch must be at least 1");
-  if (o.kind != ModelKind::Music2Dance && (o.window < 8 || o.window % 8 != 0))
-    throw Error("train: --window must be a positive multiple of 8 frames (got " + std::to_string(o.window) +
-                ")");
-  if (o.threads > 0) torch::set_num_threads(o.threads);
-  const torch::Device device = pick_device(o.device);
-
-  const fs::path run_dir = run_directory(o);
-  fs::create_directories(run_dir);
-  const fs::path ckpt = run_dir / "checkpoint.e2mm";
-  const fs::path optim_path = run_dir / "checkpoint.optim.pt";
-  const bool resuming = o.resume && fs::exists(ckpt) && fs::exists(optim_path);
-
-  // ---- configuration, statistics, vocabulary ----
-  model::ModelMeta meta;
-  meta.config = o.config;
-  meta.config.kind = o.kind;
-  int64_t start_step = 0;
-  double prior_seconds = 0;
-  model::MotionVae pretrained{nullptr};
-  bool pretrained_decoder = false;
-  if (resuming) {
-    meta = model::read_model_meta(ckpt);
-    if (meta.config.kind != o.kind)
-      throw Error(ckpt.string() + ": the checkpoint is a " + std::string(model::kind_name(meta.config.kind)) +
-                  " model, not " + std::string(model::kind_name(o.kind)));
-    start_step = meta.extra.value("step", int64_t{0});
-    prior_seconds = meta.extra.value("seconds", 0.0);
-    pretrained_decoder = meta.extra.value("pretrained_decoder", false);
-  } else if (!o.vae.empty() && o.kind != ModelKind::Vae) {
-    model::ModelMeta vae_meta;
-    pretrained = model::load_vae(o.vae, &vae_meta);
-    meta.config.vae = vae_meta.config.vae;
-    meta.motion_norm = vae_meta.motion_norm;
-    pretrained_decoder = true;
-  }
-  meta.config.validate();
-  const model::ModelConfig& cfg = meta.config;
-  if (o.kind == ModelKind::Text2Motion && cfg.text.encoder != "own")
-    throw Error("train: text2motion training supports text.encoder \"own\" (got \"" + cfg.text.encoder +
-                "\")");
-  // Text2motion trains on exactly what `e2m text` makes: max_frames from the clip's first frame, so
-  // every output query gets a gradient and query 0 means the start of the action.
-  const int frames = o.kind == ModelKind::Text2Motion ? cfg.text.max_frames / 8 * 8 : o.window;
-
-  DataOptions dopt;
-  dopt.need_captions = o.kind == ModelKind::Text2Motion;
-  dopt.need_audio = o.kind == ModelKind::Music2Dance;
-  const TrainingData data = TrainingData::load(o.datasets, dopt);
-  model::TextTokenizer tokenizer;
-  if (!resuming) {
-    if (meta.motion_norm.empty()) meta.motion_norm = data.motion_stats();
-    if (o.kind == ModelKind::Music2Dance) {
-      meta.audio_norm = data.audio_stats();
-      meta.start_frame = data.start_frame();
-    }
-    if (o.kind == ModelKind::Text2Motion) {
-      tokenizer = model::TextTokenizer::train(data.train_captions(), cfg.text.vocab_size);
-      meta.text_vocab = tokenizer.to_json();
-    }
-  } else if (o.kind == ModelKind::Text2Motion) {
-    tokenizer = model::TextTokenizer::from_json(meta.text_vocab);
-  }
-  const std::vector<int> train_idx = data.indices(io::Split::Train);
-  const std::vector<int> val_idx = data.indices(io::Split::Validation);
-  if (train_idx.empty()) throw Error("train: the dataset cache(s) have no clips in the train split");
-  const WindowSampler train_set(data, train_idx, meta.motion_norm, meta.audio_norm);
-  const WindowSampler val_set(data, val_idx, meta.motion_norm, meta.audio_norm);
-
-  // ---- model and optimiser ----
-  model::MotionVae vae{nullptr};
-  model::Text2Motion t2m{nullptr};
-  model::Music2Dance m2d{nullptr};
-  std::shared_ptr<torch::nn::Module> module;
-  model::MotionVaeDecoder* decoder = nullptr;
-  torch::manual_seed(o.seed);  // initial weights
-  switch (o.kind) {
-    case ModelKind::Vae:
-      vae = model::MotionVae(cfg);
-      module = vae.ptr();
-      break;
-    case ModelKind::Text2Motion:
-      t2m = model::Text2Motion(cfg);
-      module = t2m.ptr();
-      decoder = &t2m->decoder;
-      break;
-    case ModelKind::Music2Dance:
-      m2d = model::Music2Dance(cfg);
-      module = m2d.ptr();
-      decoder = &m2d->decoder;
-      break;
-  }
-  if (resuming)
-    model::load_weights(ckpt, o.kind, *module);
-  else if (pretrained && decoder)
-    model::copy_decoder(pretrained->decoder, *decoder);
-  // loss.latent: the generator's latent codes are also pulled towards the pretrained VAE encoder's
-  // mean for the target window, so the output adapter learns the decoder's own latent language.
-  model::MotionVaeEncoder teacher{nullptr};
-  if (o.kind != ModelKind::Vae && cfg.loss.latent > 0) {
-    if (!pretrained && !o.vae.empty()) pretrained = model::load_vae(o.vae);
-    if (!pretrained)
-      throw Error("train: loss.latent > 0 needs the pretrained VAE (--vae), also when resuming");
-    teacher = pretrained->encoder;
-    teacher->eval();
-    for (auto& p : teacher->parameters()) p.set_requires_grad(false);
-    teacher->to(device);
-  }
-  pretrained = nullptr;
-  module->to(device);
-
-  std::set<const void*> decoder_params;
-  std::vector<torch::Tensor> dec_params, main_params;
-  if (decoder)
-    for (const auto& p : (*decoder)->parameters()) {
-      decoder_params.insert(p.unsafeGetTensorImpl());
-      dec_params.push_back(p);
-    }
-  for (const auto& p : module->parameters())
-    if (!decoder_params.count(p.unsafeGetTensorImpl())) main_params.push_back(p);
-  const double dec_scale = pretrained_decoder ? o.decoder_lr_scale : 1.0;
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(main_params, std::make_unique<torch::optim::AdamWOptions>(
-                                       torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay)));
-  if (!dec_params.empty())
-    groups.emplace_back(dec_params,
-                        std::make_unique<torch::optim::AdamWOptions>(
-                            torch::optim::AdamWOptions(o.lr * dec_scale).weight_decay(o.weight_decay)));
-  torch::optim::AdamW optimizer(std::move(groups),
-                                torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
-  if (resuming) {
-    try {
-      torch::load(optimizer, optim_path.string());
-    } catch (const std::exception& e) {
-      std::string why = e.what();
-      throw Error(optim_path.string() + ": cannot read the optimizer state (" +
-                  why.substr(0, why.find('\n')) + ")");
-    }
-  }
-  std::vector<torch::Tensor> all_params = module->parameters();
-
-  // ---- loss of one batch ----
-  // Generators: motion loss of the decoded latent, plus the optional latent term.
-  auto generator_loss = [&](const torch::Tensor& latent, const torch::Tensor& target,
-                            torch::Tensor* pred_out = nullptr) {
-    const torch::Tensor pred = (*decoder)(latent).slice(1, 0, target.size(1));
-    if (pred_out) *pred_out = pred;
-    torch::Tensor loss = model::motion_loss(pred, target, meta.motion_norm, cfg.loss, cfg.fps).total;
-    if (teacher) {
-      torch::Tensor mu;
-      {
-        torch::NoGradGuard no_grad;
-        mu = teacher(target).first;
-      }
-      loss = loss + cfg.loss.latent * (latent - mu).pow(2).mean();
-    }
-    return loss;
-  };
-  // Music: on rollout steps the last chunk of the history is the model's own output from one chunk
-  // earlier (as live, where the history is what was played), plus the seam term into the chunk.
-  auto music_loss = [&](const Batch& b, bool rollout) {
-    torch::Tensor prev = b.prev_motion.to(device);
-    const torch::Tensor genre = b.genre.to(device);
-    if (rollout) {
-      torch::Tensor early;
-      {
-        torch::NoGradGuard no_grad;
-        early = m2d->forward(b.early_audio.to(device), genre, b.early_prev_motion.to(device));
-      }
-      prev = torch::cat({prev.slice(1, 0, prev.size(1) - early.size(1)), early}, 1);
-    }
-    const torch::Tensor target = b.motion.to(device);
-    torch::Tensor pred;
-    torch::Tensor loss = generator_loss(m2d->latent(b.audio.to(device), genre, prev), target, &pred);
-    if (cfg.loss.seam > 0) {
-      auto raw = [&](const torch::Tensor& x, int64_t at) {
-        return meta.motion_norm.denormalize(x.slice(1, at, at + 1));
-      };
-      const int64_t last = prev.size(1) - 1;
-      loss = loss + cfg.loss.seam * model::seam_loss(raw(pred, 0), raw(prev, last), raw(target, 0),
-                                                     raw(b.prev_motion.to(device), last));
-    }
-    return loss;
-  };
-  auto loss_of = [&](const Batch& b, std::mt19937* text_rng, double text_dropout,
-                     bool rollout = false) -> torch::Tensor {
-    const torch::Tensor target = b.motion.to(device);
-    switch (o.kind) {
-      case ModelKind::Vae:
-        return model::vae_loss(vae->forward(target), target, cfg.loss.kl).total;
-      case ModelKind::Text2Motion: {
-        std::vector<std::vector<int64_t>> rows;
-        for (const auto& c : b.captions)
-          rows.push_back(tokenizer.encode(c, cfg.text.max_tokens, text_dropout, text_rng));
-        model::TextInput in = model::make_text_input(rows, cfg.text.max_tokens);
-        in.ids = in.ids.to(device);
-        in.pad_mask = in.pad_mask.to(device);
-        return generator_loss(t2m->latent(in, frames), target);
-      }
-      case ModelKind::Music2Dance:
-        return music_loss(b, rollout);
-    }
-    throw Error("train: unknown model kind");
-  };
-  auto sample = [&](const WindowSampler& s, std::mt19937& rng, bool with_early = false) {
-    return o.kind == ModelKind::Music2Dance
-               ? s.music_windows(o.batch, cfg, rng, with_early)
-               : s.motion_windows(o.batch, frames, rng, o.kind == ModelKind::Text2Motion);
-  };
-
-  // Fixed validation windows, the same in every run with this seed.
-  std::vector<Batch> val_batches;
-  if (!val_set.empty()) {
-    std::mt19937 rng = step_rng(o.seed, -1, 7);
-    for (int k = 0; k < o.val_batches; ++k) val_batches.push_back(sample(val_set, rng));
-  }
-  auto validate = [&]() -> std::optional<double> {
-    if (val_batches.empty()) return std::nullopt;
-    torch::NoGradGuard no_grad;
-    module->eval();
-    // Evaluation noise (the VAE's sampling is off in eval mode) is seeded too.
-    torch::manual_seed(o.seed ^ 0x5eedULL);
-    double sum = 0;
-    for (const auto& b : val_batches) sum += loss_of(b, nullptr, 0).item<double>();
-    module->train();
-    return sum / static_cast<double>(val_batches.size());
-  };
-
-  auto save_checkpoint = [&](int64_t step, double seconds) {
-    model::ModelMeta m = meta;
-    m.extra = {
-        {"step", step}, {"seconds", seconds}, {"seed", o.seed}, {"pretrained_decoder", pretrained_decoder}};
-    module->to(torch::kCPU);
-    model::save_model(ckpt, m, *module);
-    module->to(device);
-    const fs::path tmp = optim_path.string() + ".tmp";
-    torch::save(optimizer, tmp.string());
-    fs::rename(tmp, optim_path);
-  };
-
-  // ---- the loop ----
+  Run r(o);
+  prepare_run(r);
   TrainResult result;
-  result.start_step = start_step;
-  result.checkpoint = ckpt;
-  result.log = run_dir / "log.csv";
-  result.plot = run_dir / "loss.png";
-  CsvLog log(result.log, resuming, start_step);
+  result.start_step = r.start_step;
+  result.checkpoint = r.ckpt;
+  result.log = r.dir / "log.csv";
+  result.plot = r.dir / "loss.png";
   const int64_t last = o.stop_at > 0 ? std::min(o.steps, o.stop_at) : o.steps;
-  ProgressBar bar(o.steps, start_step, o.progress);
-  const auto t0 = std::chrono::steady_clock::now();
-  auto seconds = [&] {
-    return prior_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  };
-  module->train();
-  double acc = 0;
-  int acc_n = 0;
-  std::string status = "loss -";
-  for (int64_t step = start_step + 1; step <= last; ++step) {
-    std::mt19937 rng = step_rng(o.seed, step, 1);
-    std::mt19937 text_rng = step_rng(o.seed, step, 2);
-    torch::manual_seed(o.seed * 1000003ULL + static_cast<uint64_t>(step));
-    std::mt19937 rollout_rng = step_rng(o.seed, step, 3);
-    const bool rollout = o.kind == ModelKind::Music2Dance && o.rollout > 0 &&
-                         std::bernoulli_distribution(o.rollout)(rollout_rng);
-    const Batch b = sample(train_set, rng, rollout);
-    const double lr = lr_at(o, step);
-    for (size_t g = 0; g < optimizer.param_groups().size(); ++g)
-      static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[g].options())
-          .lr(g == 0 ? lr : lr * dec_scale);
-    optimizer.zero_grad();
-    torch::Tensor loss = loss_of(b, &text_rng, o.text_dropout, rollout);
-    loss.backward();
-    if (o.grad_clip > 0) torch::nn::utils::clip_grad_norm_(all_params, o.grad_clip);
-    optimizer.step();
-    const double l = loss.item<double>();
-    if (!std::isfinite(l))
-      throw Error("train: the loss became " + fmt(l) + " at step " + std::to_string(step) +
-                  " (try a lower --lr)");
-    if (step == start_step + 1) result.first_loss = l;
-    acc += l;
-    ++acc_n;
-
-    const bool do_val =
-        !val_batches.empty() && ((o.val_every > 0 && step % o.val_every == 0) || step == o.steps);
-    const bool do_log = (o.log_every > 0 && step % o.log_every == 0) || do_val || step == last;
-    if (do_log) {
-      LogRow row;
-      row.step = step;
-      row.train_loss = acc / acc_n;
-      if (do_val) row.val_loss = validate();
-      row.lr = lr;
-      row.seconds = seconds();
-      log.write(row);
-      result.last_loss = row.train_loss;
-      if (row.val_loss) {
-        if (!result.first_val) result.first_val = row.val_loss;
-        result.last_val = row.val_loss;
-      }
-      status = "loss " + fmt(row.train_loss) + (result.last_val ? " val " + fmt(*result.last_val) : "");
-      acc = 0;
-      acc_n = 0;
-    }
+  LoopLog log(r, result, last);
+  r.module->train();
+  for (int64_t step = r.start_step + 1; step <= last; ++step) {
+    log.after_step(step, train_step(r, step));
     if ((o.checkpoint_every > 0 && step % o.checkpoint_every == 0) || step == last)
-      save_checkpoint(step, seconds());
-    bar.update(step, status);
+      save_checkpoint(r, step, log.seconds());
   }
-  bar.finish();
-  result.end_step = std::max(start_step, last);
-
+  log.finish();
+  result.end_step = std::max(r.start_step, last);
   write_loss_plot(read_log(result.log), result.plot);
-  if (last == o.steps && start_step < o.steps) {
-    model::ModelMeta m = meta;
-    nlohmann::json datasets = nlohmann::json::array();
-    for (const auto& d : o.datasets) datasets.push_back(d.filename().string());
-    m.extra = {{"steps", o.steps},
-               {"seed", o.seed},
-               {"datasets", datasets},
-               {"train_loss", result.last_loss},
-               {"pretrained_decoder", pretrained_decoder},
-               {"seconds", seconds()}};
-    if (result.last_val) m.extra["val_loss"] = *result.last_val;
-    module->to(torch::kCPU);
-    model::save_model(o.out, m, *module);
+  if (last == o.steps && r.start_step < o.steps) {
+    save_final_model(r, result, log.seconds());
     result.model = o.out;
   }
   return result;
