@@ -4,7 +4,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config git
-  libopenblas0-openmp libtorch-dev
+  libopenblas0-openmp libtorch-dev libgloo-dev
   portaudio19-dev libasound2-dev libjack-jackd2-dev librtmidi-dev libaubio-dev liblo-dev liblo-tools
   ableton-link-dev libasio-dev
   libimgui-dev libglfw3-dev libgl-dev

@@ -16,7 +16,7 @@ struct BenchFigure {
 struct BenchOptions {
   int threads = 1;     // CPU threads for the measured work
   bool quick = false;  // fewer repetitions (for smoke tests)
-  std::string only;    // run one section only ("audio", "model"), empty = all
+  std::string only;    // run one section only ("audio", "model", "train-scaling"), empty = all
 };
 
 using BenchReport = std::vector<BenchFigure>;
@@ -26,5 +26,6 @@ void bench_audio(const BenchOptions& opt, BenchReport& report);
 void bench_model(const BenchOptions& opt, BenchReport& report);
 void bench_live(const BenchOptions& opt, BenchReport& report);
 void bench_monitor(const BenchOptions& opt, BenchReport& report);
+void bench_train(const BenchOptions& opt, BenchReport& report);  // --only train-scaling
 
 }  // namespace e2m::app

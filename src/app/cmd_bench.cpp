@@ -38,8 +38,9 @@ int cmd_bench(int argc, char** argv) {
       "capture-to-feature latency, model figures.\n\n  e2m bench\n  e2m bench --json --quick\n");
   options.add_options()("json", "print the figures as JSON")("threads", "CPU threads for the measured work",
                                                              cxxopts::value<int>()->default_value("1"))(
-      "quick", "fewer repetitions (smoke test)")("only", "one section: audio | model | live | monitor",
-                                                 cxxopts::value<std::string>())("h,help", "show help");
+      "quick", "fewer repetitions (smoke test)")(
+      "only", "one section: audio | model | live | monitor | train-scaling (only on request)",
+      cxxopts::value<std::string>())("h,help", "show help");
   const auto args = options.parse(argc, argv);
   if (args.count("help")) {
     std::printf("%s\n", options.help().c_str());
@@ -51,13 +52,14 @@ int cmd_bench(int argc, char** argv) {
   if (args.count("only")) opt.only = args["only"].as<std::string>();
   if (opt.threads < 1) throw Error("--threads " + std::to_string(opt.threads) + ": expected at least 1");
   if (!opt.only.empty() && opt.only != "audio" && opt.only != "model" && opt.only != "live" &&
-      opt.only != "monitor")
-    throw Error("--only " + opt.only + ": expected audio, model, live or monitor");
+      opt.only != "monitor" && opt.only != "train-scaling")
+    throw Error("--only " + opt.only + ": expected audio, model, live, monitor or train-scaling");
   BenchReport report;
   if (opt.only.empty() || opt.only == "audio") bench_audio(opt, report);
   if (opt.only.empty() || opt.only == "model") bench_model(opt, report);
   if (opt.only.empty() || opt.only == "live") bench_live(opt, report);
   if (opt.only.empty() || opt.only == "monitor") bench_monitor(opt, report);
+  if (opt.only == "train-scaling") bench_train(opt, report);
   if (args.count("json")) {
     std::printf("{\n  \"threads\": %d,\n  \"quick\": %s,\n  \"figures\": [", opt.threads,
                 opt.quick ? "true" : "false");

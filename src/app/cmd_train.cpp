@@ -5,6 +5,7 @@
 
 #include "app/commands.h"
 #include "motion/error.h"
+#include "train/distributed.h"
 #include "train/run_file.h"
 #include "train/trainer.h"
 
@@ -63,6 +64,12 @@ int cmd_train(int argc, char** argv) {
       "val-every", "steps between validation losses", cxxopts::value<int64_t>())(
       "log-every", "steps between CSV rows", cxxopts::value<int64_t>())(
       "resume", "continue from the run folder's checkpoint when there is one")(
+      "world-size", "data-parallel ranks (default $WORLD_SIZE or 1); --batch is per rank",
+      cxxopts::value<int>())("rank", "this process's rank (default $RANK or 0)", cxxopts::value<int>())(
+      "master-addr", "rendezvous address, rank 0's machine (default $MASTER_ADDR or 127.0.0.1)",
+      cxxopts::value<std::string>())("master-port", "rendezvous port (default $MASTER_PORT or 29500)",
+                                     cxxopts::value<int>())(
+      "dist-timeout", "seconds any rank waits for the others before giving up", cxxopts::value<double>())(
       "no-progress", "no progress bar")("h,help", "show this help");
   options.parse_positional({"kind"});
   const auto args = options.parse(argc, argv);
@@ -104,15 +111,23 @@ int cmd_train(int argc, char** argv) {
   if (args.count("checkpoint-every")) o.checkpoint_every = args["checkpoint-every"].as<int64_t>();
   if (args.count("val-every")) o.val_every = args["val-every"].as<int64_t>();
   if (args.count("log-every")) o.log_every = args["log-every"].as<int64_t>();
+  if (args.count("world-size")) o.world_size = args["world-size"].as<int>();
+  if (args.count("rank")) o.rank = args["rank"].as<int>();
+  if (args.count("master-addr")) o.master_addr = args["master-addr"].as<std::string>();
+  if (args.count("master-port")) o.master_port = args["master-port"].as<int>();
+  if (args.count("dist-timeout")) o.dist_timeout_s = args["dist-timeout"].as<double>();
   o.resume = args.count("resume") > 0;
   o.progress = args.count("no-progress") == 0;
   if (o.out.empty()) o.out = std::string(model::kind_name(o.kind)) + ".e2mm";
 
-  std::fprintf(stderr, "train %s: %zu dataset(s), %lld steps, batch %d, seed %llu -> %s\n",
-               std::string(model::kind_name(o.kind)).c_str(), o.datasets.size(),
-               static_cast<long long>(o.steps), o.batch, static_cast<unsigned long long>(o.seed),
-               o.out.string().c_str());
+  const train::DistSettings dist = train::dist_settings(o);
+  if (dist.rank == 0)
+    std::fprintf(stderr, "train %s: %zu dataset(s), %lld steps, batch %d, seed %llu -> %s\n",
+                 std::string(model::kind_name(o.kind)).c_str(), o.datasets.size(),
+                 static_cast<long long>(o.steps), o.batch, static_cast<unsigned long long>(o.seed),
+                 o.out.string().c_str());
   const train::TrainResult r = train::run_training(o);
+  if (r.rank != 0) return 0;  // rank 0 reports for the run
   if (r.start_step > 0) std::printf("resumed at step %lld\n", static_cast<long long>(r.start_step));
   std::printf("steps %lld..%lld  train loss %.4g -> %.4g", static_cast<long long>(r.start_step),
               static_cast<long long>(r.end_step), r.first_loss, r.last_loss);

@@ -20,6 +20,7 @@ int cmd_features(int argc, char** argv);
 int cmd_devices(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
 int cmd_train(int argc, char** argv);
+int cmd_launch(int argc, char** argv);
 int cmd_text(int argc, char** argv);
 int cmd_dance(int argc, char** argv);
 int cmd_beats(int argc, char** argv);

@@ -22,6 +22,7 @@ const std::vector<Command> kCommands = {
     {"beats", "beat times and tempo of an audio file (--eval: the clock against real dances)",
      e2m::app::cmd_beats},
     {"train", "train a vae, text2motion or music2dance model from dataset caches", e2m::app::cmd_train},
+    {"launch", "run N ranks of a data-parallel e2m train on this machine", e2m::app::cmd_launch},
     {"eval", "score the models against the real data and baselines: report.md, PNG plots, --json",
      e2m::app::cmd_eval},
     {"dance", "dance BVH from an audio file or the demo track with a music2dance model", e2m::app::cmd_dance},

@@ -15,6 +15,7 @@
 #include "model/modules.h"
 #include "model/text_tokenizer.h"
 #include "motion/error.h"
+#include "train/distributed.h"
 #include "train/log.h"
 #include "train/progress.h"
 
@@ -67,6 +68,7 @@ struct Run {
 
   const TrainOptions& o;
   torch::Device device = torch::kCPU;
+  std::unique_ptr<Distributed> dist;  // world size 1: every collective is a no-op
   fs::path dir, ckpt, optim_path;
   bool resuming = false;
 
@@ -93,6 +95,8 @@ struct Run {
   std::vector<torch::Tensor> all_params;
 
   const model::ModelConfig& cfg() const { return meta.config; }
+  // Rank 0 alone writes checkpoints, the log, the plot, the progress bar and the model.
+  bool writer() const { return dist->rank() == 0; }
 };
 
 // ---- options, configuration, data ----
@@ -351,8 +355,12 @@ double validate(Run& r, const std::vector<Batch>& batches) {
 
 void save_checkpoint(Run& r, int64_t step, double seconds) {
   model::ModelMeta m = r.meta;
-  m.extra = {
-      {"step", step}, {"seconds", seconds}, {"seed", r.o.seed}, {"pretrained_decoder", r.pretrained_decoder}};
+  m.extra = {{"step", step},
+             {"seconds", seconds},
+             {"seed", r.o.seed},
+             {"pretrained_decoder", r.pretrained_decoder},
+             {"world_size", r.dist->world_size()},
+             {"global_batch", r.o.batch * r.dist->world_size()}};
   r.module->to(torch::kCPU);
   model::save_model(r.ckpt, m, *r.module);
   r.module->to(r.device);
@@ -378,27 +386,72 @@ void save_final_model(Run& r, const TrainResult& result, double seconds) {
 
 // ---- the loop ----
 
+// Rows [from, to) of a batch.
+Batch batch_rows(const Batch& b, int64_t from, int64_t to) {
+  auto rows = [&](const torch::Tensor& t) { return t.defined() ? t.slice(0, from, to) : t; };
+  Batch out;
+  out.motion = rows(b.motion);
+  out.prev_motion = rows(b.prev_motion);
+  out.audio = rows(b.audio);
+  out.genre = rows(b.genre);
+  out.early_audio = rows(b.early_audio);
+  out.early_prev_motion = rows(b.early_prev_motion);
+  if (!b.captions.empty()) out.captions.assign(b.captions.begin() + from, b.captions.begin() + to);
+  return out;
+}
+
+// A step's batch on this rank. Every rank draws the whole global batch (batch x world size
+// windows, with their captions' token rows) exactly as a one-process run with that batch would,
+// and keeps rows [rank x batch, (rank + 1) x batch): deterministic sharding without communication.
+// The sampling is repeated on every rank, which is cheap next to the model's forward and backward.
+struct StepBatch {
+  Batch batch;
+  TokenRows tokens;
+};
+StepBatch step_batch(const Run& r, int64_t step, bool rollout) {
+  std::mt19937 rng = step_rng(r.o.seed, step, 1);
+  std::mt19937 text_rng = step_rng(r.o.seed, step, 2);
+  const int ranks = r.dist->world_size();
+  StepBatch global;
+  global.batch = sample(r, *r.train_set, r.o.batch * ranks, rng, rollout);
+  global.tokens = encode_captions(r, global.batch, &text_rng, r.o.text_dropout);
+  if (ranks == 1) return global;
+  const int64_t from = static_cast<int64_t>(r.dist->rank()) * r.o.batch, to = from + r.o.batch;
+  StepBatch mine;
+  mine.batch = batch_rows(global.batch, from, to);
+  if (!global.tokens.empty()) mine.tokens.assign(global.tokens.begin() + from, global.tokens.begin() + to);
+  return mine;
+}
+
+// Torch's generator (the VAE's sampling noise, dropout) per step, and per rank: rank 0 keeps the
+// one-process seed; other ranks must not draw the same noise for their rows.
+void seed_torch(const Run& r, int64_t step) {
+  constexpr uint64_t kRankStride = 0x9E3779B97F4A7C15ULL;
+  torch::manual_seed(r.o.seed * 1000003ULL + static_cast<uint64_t>(step) +
+                     static_cast<uint64_t>(r.dist->rank()) * kRankStride);
+}
+
 // One optimiser step; returns its train loss.
 double train_step(Run& r, int64_t step) {
   const TrainOptions& o = r.o;
-  std::mt19937 rng = step_rng(o.seed, step, 1);
-  std::mt19937 text_rng = step_rng(o.seed, step, 2);
-  torch::manual_seed(o.seed * 1000003ULL + static_cast<uint64_t>(step));
+  seed_torch(r, step);
   std::mt19937 rollout_rng = step_rng(o.seed, step, 3);
   const bool rollout = o.kind == ModelKind::Music2Dance && o.rollout > 0 &&
                        std::bernoulli_distribution(o.rollout)(rollout_rng);
-  const Batch b = sample(r, *r.train_set, o.batch, rng, rollout);
-  const TokenRows tokens = encode_captions(r, b, &text_rng, o.text_dropout);
+  const StepBatch b = step_batch(r, step, rollout);
   const double lr = lr_at(o, step);
   auto& groups = r.optimizer->param_groups();
   for (size_t g = 0; g < groups.size(); ++g)
     static_cast<torch::optim::AdamWOptions&>(groups[g].options()).lr(g == 0 ? lr : lr * r.dec_scale);
   r.optimizer->zero_grad();
-  torch::Tensor loss = loss_of(r, b, tokens, rollout);
+  torch::Tensor loss = loss_of(r, b.batch, b.tokens, rollout);
   loss.backward();
+  // Each rank's loss is the mean over its rows, so the mean of the ranks' gradients is the
+  // gradient of the global batch's mean loss; clipping and the step then see what one process would.
+  r.dist->average_gradients(r.all_params);
   if (o.grad_clip > 0) torch::nn::utils::clip_grad_norm_(r.all_params, o.grad_clip);
   r.optimizer->step();
-  const double l = loss.item<double>();
+  const double l = r.dist->average(loss.item<double>());  // the same on every rank
   if (!std::isfinite(l))
     throw Error("train: the loss became " + fmt(l) + " at step " + std::to_string(step) +
                 " (try a lower --lr)");
@@ -412,10 +465,11 @@ class LoopLog {
       : r_(r),
         result_(result),
         last_(last),
-        val_batches_(validation_batches(r)),
-        log_(result.log, r.resuming, r.start_step),
-        bar_(r.o.steps, r.start_step, r.o.progress),
-        t0_(std::chrono::steady_clock::now()) {}
+        val_batches_(r.writer() ? validation_batches(r) : std::vector<Batch>{}),
+        bar_(r.o.steps, r.start_step, r.o.progress && r.writer()),
+        t0_(std::chrono::steady_clock::now()) {
+    if (r.writer()) log_.emplace(result.log, r.resuming, r.start_step);
+  }
 
   double seconds() const {
     return r_.prior_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
@@ -424,6 +478,7 @@ class LoopLog {
   void after_step(int64_t step, double loss) {
     const TrainOptions& o = r_.o;
     if (step == r_.start_step + 1) result_.first_loss = loss;
+    if (!log_) return;
     acc_ += loss;
     ++acc_n_;
     const bool do_val =
@@ -436,6 +491,8 @@ class LoopLog {
   void finish() { bar_.finish(); }
 
  private:
+  // Validation runs on rank 0 only; the others meanwhile wait in the next step's all-reduce, a
+  // wait the distributed timeout bounds and a validation pass stays far below.
   void write_row(int64_t step, bool do_val) {
     LogRow row;
     row.step = step;
@@ -443,7 +500,7 @@ class LoopLog {
     if (do_val) row.val_loss = validate(r_, val_batches_);
     row.lr = lr_at(r_.o, step);
     row.seconds = seconds();
-    log_.write(row);
+    log_->write(row);
     result_.last_loss = row.train_loss;
     if (row.val_loss) {
       if (!result_.first_val) result_.first_val = row.val_loss;
@@ -458,7 +515,7 @@ class LoopLog {
   TrainResult& result_;
   int64_t last_;
   std::vector<Batch> val_batches_;
-  CsvLog log_;
+  std::optional<CsvLog> log_;  // rank 0 only
   ProgressBar bar_;
   std::chrono::steady_clock::time_point t0_;
   double acc_ = 0;
@@ -466,17 +523,40 @@ class LoopLog {
   std::string status_ = "loss -";
 };
 
+// Every rank starts from rank 0's step and weights. Resuming therefore needs the run folder (a
+// shared file system) on every rank; the checkpoint holds no per-rank state, so any world size
+// can resume it, but the global batch (batch x world size) changes with the world size.
+void start_together(Run& r) {
+  const int64_t step0 = r.dist->broadcast(r.start_step);
+  if (step0 != r.start_step)
+    throw Error("train: rank " + std::to_string(r.dist->rank()) + " would start at step " +
+                std::to_string(r.start_step) + " but rank 0 at step " + std::to_string(step0) +
+                " (every rank needs the run folder's checkpoint to resume)");
+  r.dist->broadcast_parameters(r.all_params);
+  const int ranks = r.dist->world_size();
+  const int before = r.resuming ? r.meta.extra.value("world_size", 1) : ranks;
+  if (!r.writer() || (ranks == 1 && before == 1)) return;
+  std::string note;
+  if (before != ranks)
+    note = " (the checkpoint was made with " + std::to_string(before) +
+           " rank(s): the global batch changes with the world size)";
+  std::fprintf(stderr, "train: %d rank(s) x batch %d = global batch %d%s\n", ranks, r.o.batch,
+               ranks * r.o.batch, note.c_str());
+}
+
 void prepare_run(Run& r) {
   model::configure_cpu_runtime();
   check_options(r.o);
   if (r.o.threads > 0) torch::set_num_threads(r.o.threads);
   r.device = pick_device(r.o.device);
+  r.dist = std::make_unique<Distributed>(dist_settings(r.o));
   prepare_paths(r);
   prepare_meta(r);
   prepare_data(r);
   build_model(r);
   build_teacher(r);
   build_optimizer(r);
+  start_together(r);
 }
 
 }  // namespace
@@ -501,16 +581,21 @@ TrainResult run_training(const TrainOptions& o) {
   r.module->train();
   for (int64_t step = r.start_step + 1; step <= last; ++step) {
     log.after_step(step, train_step(r, step));
-    if ((o.checkpoint_every > 0 && step % o.checkpoint_every == 0) || step == last)
-      save_checkpoint(r, step, log.seconds());
+    const bool checkpoint = (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) || step == last;
+    if (checkpoint && r.writer()) save_checkpoint(r, step, log.seconds());
   }
   log.finish();
   result.end_step = std::max(r.start_step, last);
-  write_loss_plot(read_log(result.log), result.plot);
-  if (last == o.steps && r.start_step < o.steps) {
-    save_final_model(r, result, log.seconds());
-    result.model = o.out;
+  result.rank = r.dist->rank();
+  result.world_size = r.dist->world_size();
+  if (r.writer()) {
+    write_loss_plot(read_log(result.log), result.plot);
+    if (last == o.steps && r.start_step < o.steps) {
+      save_final_model(r, result, log.seconds());
+      result.model = o.out;
+    }
   }
+  r.dist->barrier();  // every rank returns once rank 0's files are written
   return result;
 }
 

@@ -46,6 +46,15 @@ struct TrainOptions {
   bool resume = false;  // continue from run_dir's checkpoint when there is one
   int64_t stop_at = 0;  // > 0: stop after this step as if interrupted (a checkpoint is written)
   bool progress = true;
+
+  // Data-parallel runs (distributed.h, DESIGN.md 7): `batch` is per rank, so the global batch is
+  // batch x world_size. Unset fields (0, -1, empty) come from torchrun's environment variables
+  // WORLD_SIZE, RANK, MASTER_ADDR and MASTER_PORT, else 1, 0, 127.0.0.1 and 29500.
+  int world_size = 0;
+  int rank = -1;
+  std::string master_addr;
+  int master_port = 0;
+  double dist_timeout_s = 60;  // bounds the rendezvous and every collective wait
 };
 
 struct TrainResult {
@@ -54,7 +63,8 @@ struct TrainResult {
   double first_loss = 0;  // train loss of this run's first step
   double last_loss = 0;   // mean train loss over its last log interval
   std::optional<double> first_val, last_val;
-  std::filesystem::path model, checkpoint, log, plot;
+  std::filesystem::path model, checkpoint, log, plot;  // written by rank 0 only
+  int rank = 0, world_size = 1;
 };
 
 TrainResult run_training(const TrainOptions& options);
