@@ -2,6 +2,7 @@
 // of a tiny text2motion run on 1 and on 2 processes (e2m launch, loopback Gloo, one thread each)
 // and the scaling efficiency. Only on request: it trains for a while and uses every core.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,6 +46,16 @@ fs::path write_dataset(const fs::path& dir) {
   }
   io::write_dataset(ds, dir / "bench.e2md");
   return dir / "bench.e2md";
+}
+
+// CPU seconds (user + system) of this process's reaped descendants so far.
+double children_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_CHILDREN, &u);
+  auto s = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
+  };
+  return s(u.ru_utime) + s(u.ru_stime);
 }
 
 // `e2m launch -n <n> -- train ...` on this binary; output into <dir>/<n>proc.txt.
@@ -116,10 +127,12 @@ void bench_train(const BenchOptions& opt, BenchReport& report) {
   std::fprintf(
       stderr, "bench train-scaling: tiny text2motion, batch %d per process, %d steps, 1 and 2 processes...\n",
       kBatchPerProcess, steps);
-  double sps[3] = {};
+  double sps[3] = {}, cpu_ms[3] = {};
   for (int n : {1, 2}) {
+    const double cpu0 = children_cpu_seconds();
     run_launch(dir, data, n, steps);
     sps[n] = samples_per_second(dir / (std::to_string(n) + "proc.run") / "log.csv", n);
+    cpu_ms[n] = 1000.0 * (children_cpu_seconds() - cpu0) / (steps * kBatchPerProcess * n);
   }
   fs::remove_all(dir);
   const std::string ctx = "tiny text2motion, batch " + std::to_string(kBatchPerProcess) +
@@ -127,7 +140,15 @@ void bench_train(const BenchOptions& opt, BenchReport& report) {
   report.push_back({"train", "train_samples_per_s_1_process", sps[1], "1/s", ctx});
   report.push_back({"train", "train_samples_per_s_2_processes", sps[2], "1/s", ctx + " (e2m launch -n 2)"});
   report.push_back({"train", "train_scaling_efficiency", 100.0 * sps[2] / (2.0 * sps[1]), "%",
-                    "2-process samples/s over twice the 1-process figure"});
+                    "2-process samples/s over twice the 1-process figure (needs 2 idle cores)"});
+  // CPU time per sample does not depend on what else the machine runs: its ratio is the cost of
+  // the communication alone (whole runs, start-up included).
+  report.push_back(
+      {"train", "train_cpu_ms_per_sample_1_process", cpu_ms[1], "ms", "whole run, start-up included"});
+  report.push_back(
+      {"train", "train_cpu_ms_per_sample_2_processes", cpu_ms[2], "ms", "whole run, start-up included"});
+  report.push_back({"train", "train_cpu_efficiency", 100.0 * cpu_ms[1] / cpu_ms[2], "%",
+                    "1-process CPU per sample over the 2-process one"});
 }
 
 }  // namespace e2m::app

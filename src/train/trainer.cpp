@@ -113,7 +113,7 @@ void check_options(const TrainOptions& o) {
 
 void prepare_paths(Run& r) {
   r.dir = run_directory(r.o);
-  fs::create_directories(r.dir);
+  if (r.writer()) fs::create_directories(r.dir);  // another machine's rank may have no use for it
   r.ckpt = r.dir / "checkpoint.e2mm";
   r.optim_path = r.dir / "checkpoint.optim.pt";
   r.resuming = r.o.resume && fs::exists(r.ckpt) && fs::exists(r.optim_path);
