@@ -4,14 +4,17 @@
 #pragma once
 #include <jack/jack.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <initializer_list>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -70,6 +73,40 @@ inline bool programs_installed(std::initializer_list<const char*> progs, const c
 
 inline void quiet(const char*) {}
 
+// A test that drills a dying server can hang inside libjack (a client close that joins a thread which
+// never ends). Past `seconds` this prints every thread's stack (gdb, where installed) and aborts, so
+// the hang fails the test at once and says where, instead of at CTest's timeout with nothing to read.
+class HangWatch {
+ public:
+  explicit HangWatch(double seconds) {
+    prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);  // let gdb, our child, attach to us
+    thread_ = std::thread([this, seconds] {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (cv_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return done_; })) return;
+      std::fprintf(stderr, "HANG: the test ran past %.0f s; the stacks of its threads:\n", seconds);
+      std::fflush(stdout);
+      const std::string cmd =
+          "gdb -p " + std::to_string(getpid()) + " -batch -nx -ex 'thread apply all bt' 1>&2 2>/dev/null";
+      if (on_path("gdb") && std::system(cmd.c_str()) != 0) std::fprintf(stderr, "(gdb failed)\n");
+      std::abort();
+    });
+  }
+  ~HangWatch() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 // Up, and its driver's capture ports are there. Asked from a child process (jack_lsp): libjack frees
 // the clients of a server that died as soon as any client is opened in the process, so a probe in
 // this one would pull a dead client from under the code under test (see portaudio_source.cpp).
@@ -94,9 +131,24 @@ struct JackServer {
   std::filesystem::path dir;
   ~JackServer() {
     stop();
+    if (unreclaimed && !dir.empty() && start_jack_again()) stop();
     remove_leftovers();
   }
   void stop();
+  bool start_jack_again();
+  // Sends `sig` (a crash or an orderly shutdown) and reaps the server at once: unlike stop(), no
+  // reclaiming start under the same name, which would briefly bring the device back in the middle of
+  // an outage. Its entry in JACK's server table is reclaimed by the next start_jack, or else on
+  // destruction.
+  void kill_now(int sig) {
+    if (pid <= 0) return;
+    kill(pid, sig);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    pid = -1;
+    unreclaimed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+  }
+  bool unreclaimed = false;
   // A killed server leaves its sockets and semaphores (named after it) in JACK's shm folder.
   void remove_leftovers() const {
     std::error_code ec;
@@ -123,10 +175,13 @@ inline bool start_jack(JackServer& server, const std::string& tag, const std::fi
                 e2m::test::read_file(log).c_str());
     return false;
   }
+  server.unreclaimed = false;
   setenv("JACK_DEFAULT_SERVER", server.name.c_str(), 1);
   setenv("JACK_NO_START_SERVER", "1", 1);
   return true;
 }
+
+inline bool JackServer::start_jack_again() { return start_jack(*this, "", dir); }
 
 // JACK keeps a per-user table of at most 8 running servers, and a server that dies without shutting
 // down cleanly (killed, or stopped under a connected client) keeps its entry until a server of the same

@@ -213,9 +213,14 @@ nlohmann::json tensor_json(const torch::Tensor& t) {
   return nlohmann::json::parse(std::string(p, p + c.numel()));
 }
 
-void write_archive(const std::filesystem::path& path, const nlohmann::json& meta, const JudgeNets& nets) {
+// The judge's file: its kind, the file version and its info beside `fields` as meta, then its nets.
+void write_archive(const std::filesystem::path& path, const std::string& kind, nlohmann::json fields,
+                   const nlohmann::json& info, const JudgeNets& nets) {
+  fields["kind"] = kind;
+  fields["version"] = kFileVersion;
+  fields["info"] = info;
   torch::serialize::OutputArchive ar;
-  ar.write("meta", json_tensor(meta));
+  ar.write("meta", json_tensor(fields));
   ar.write("mean", nets.mean);
   ar.write("std", nets.std);
   torch::serialize::OutputArchive m;
@@ -325,12 +330,7 @@ std::vector<int> MotionClassifier::predict(std::span<const float> feats, int fra
 
 void MotionClassifier::save(const std::filesystem::path& path) const {
   if (!nets_) throw Error("classifier: nothing to save");
-  nlohmann::json meta = {{"kind", "classifier"},
-                         {"version", kFileVersion},
-                         {"heads", heads_},
-                         {"labels", labels_},
-                         {"info", info}};
-  write_archive(path, meta, *nets_);
+  write_archive(path, "classifier", {{"heads", heads_}, {"labels", labels_}}, info, *nets_);
 }
 
 MotionClassifier MotionClassifier::load(const std::filesystem::path& path) {
@@ -446,11 +446,7 @@ std::vector<double> TextMotionEvaluator::embed_text(const std::string& text) con
 
 void TextMotionEvaluator::save(const std::filesystem::path& path) const {
   if (!nets_) throw Error("evaluator: nothing to save");
-  nlohmann::json meta = {{"kind", "text_evaluator"},
-                         {"version", kFileVersion},
-                         {"tokenizer", nets_->tokenizer.to_json()},
-                         {"info", info}};
-  write_archive(path, meta, *nets_);
+  write_archive(path, "text_evaluator", {{"tokenizer", nets_->tokenizer.to_json()}}, info, *nets_);
 }
 
 TextMotionEvaluator TextMotionEvaluator::load(const std::filesystem::path& path) {

@@ -21,6 +21,20 @@ constexpr float kGridRadius = 12.0f;             // metres of ground around the 
 const motion::Vec3 kLightDir{0.35, 0.85, 0.40};  // towards the light: above, front right
 constexpr float kShadowAlpha = 0.45f;
 
+// Throws `what` and the driver's log when `object` (a shader or a program) failed its last step, which
+// `status` names; `get_iv`, `get_log` and `destroy` are the GL calls for its kind.
+template <class GetIv, class GetLog, class Destroy>
+void check_built(GLuint object, GLenum status, GetIv get_iv, GetLog get_log, Destroy destroy,
+                 const std::string& what) {
+  GLint ok = 0;
+  get_iv(object, status, &ok);
+  if (ok) return;
+  char log[2048] = {};
+  get_log(object, sizeof log, nullptr, log);
+  destroy(object);
+  throw Error(what + log);
+}
+
 unsigned compile(GLenum kind, std::string_view name) {
   const std::string_view src = shader_source(name);
   const GLuint s = glCreateShader(kind);
@@ -28,14 +42,8 @@ unsigned compile(GLenum kind, std::string_view name) {
   const GLint len = GLint(src.size());
   glShaderSource(s, 1, &text, &len);
   glCompileShader(s);
-  GLint ok = 0;
-  glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
-  if (!ok) {
-    char log[2048] = {};
-    glGetShaderInfoLog(s, sizeof log, nullptr, log);
-    glDeleteShader(s);
-    throw Error("shaders/" + std::string(name) + ": does not compile: " + log);
-  }
+  check_built(s, GL_COMPILE_STATUS, glGetShaderiv, glGetShaderInfoLog, glDeleteShader,
+              "shaders/" + std::string(name) + ": does not compile: ");
   return s;
 }
 
@@ -47,14 +55,8 @@ unsigned link_program(std::string_view vert, std::string_view frag) {
   glLinkProgram(p);
   glDeleteShader(v);
   glDeleteShader(f);
-  GLint ok = 0;
-  glGetProgramiv(p, GL_LINK_STATUS, &ok);
-  if (!ok) {
-    char log[2048] = {};
-    glGetProgramInfoLog(p, sizeof log, nullptr, log);
-    glDeleteProgram(p);
-    throw Error("shaders/" + std::string(vert) + " + " + std::string(frag) + ": do not link: " + log);
-  }
+  check_built(p, GL_LINK_STATUS, glGetProgramiv, glGetProgramInfoLog, glDeleteProgram,
+              "shaders/" + std::string(vert) + " + " + std::string(frag) + ": do not link: ");
   return p;
 }
 

@@ -17,16 +17,11 @@ using namespace e2m;
 TEST_CASE("live engine: the output clock neither allocates nor locks during a run with a cue", "[live][rt]") {
   E2M_RT_SKIP_UNLESS_COUNTING();
   const test::TempDir dir("engine-rt");
-  const auto wav = dir.path() / "demo.wav";
-  audio::write_wav(wav, audio::demo_track(44100, 6.0), 44100);
   model::MusicToDance dance;
   model::TextToMotion text;
   test::load_tiny_dance(dance);
   test::load_tiny_text(text);
-  live::EngineOptions opt;
-  opt.input = "file:" + wav.string();
-  opt.cue_frames = 30;
-  live::Engine engine(opt, dance, &text);
+  live::Engine engine(test::demo_track_options(dir.path(), 6.0), dance, &text);
   test::rt::Counters counters;
   test::rt::WatchSink watch(counters, 30, 320);
   net::VmcOutput vmc("127.0.0.1:9");  // the discard port: sends succeed or fail without blocking

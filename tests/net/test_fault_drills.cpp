@@ -20,6 +20,7 @@
 #include "audio/demo_track.h"
 #include "io/bvh.h"
 #include "jack_server.h"
+#include "jack_show.h"
 #include "live/engine.h"
 #include "live/recorder_output.h"
 #include "lo_receiver.h"
@@ -41,19 +42,8 @@ std::filesystem::path demo_wav(const std::filesystem::path& dir, double seconds)
   return p;
 }
 
-// Polls the engine for `seconds`, or until `done` holds; false when the engine stopped first.
-template <class Done>
-bool run_until(live::Engine& engine, double seconds, Done done) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < end && !done()) {
-    if (!engine.poll()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
-bool run_for(live::Engine& engine, double seconds) {
-  return run_until(engine, seconds, [] { return false; });
-}
+using test::run_for;
+using test::run_until;
 
 // The engine's log lines, collected from whichever thread writes them.
 struct Log {
@@ -81,18 +71,37 @@ std::filesystem::path save_dance_model(const std::filesystem::path& path, bool r
   auto c = model::ModelConfig::tiny(model::ModelKind::Music2Dance);
   c.music.chunk_frames = chunk_frames;
   auto meta = test::live_test_meta(c);
-  if (raised_arm) {
-    motion::Clip raised = motion::Clip::rest(8);
-    for (int t = 0; t < 8; ++t)
-      raised.q(t, motion::kLeftShoulder) = motion::quat_from_axis_angle({0, 0, 1}, 1.2);
-    const auto rows = motion::encode_features(raised);
-    meta.motion_norm = model::Normalization::compute(rows.data(), 8, motion::kFeatureDim);
-    for (auto& s : meta.motion_norm.std) s += 0.05f;
-  }
+  if (raised_arm) meta.motion_norm = test::raised_left_arm_norm();
   model::Music2Dance m(c);
   model::save_model(path, meta, *m);
   return path;
 }
+
+// The engine dancing to a demo track file (`seconds` long), logging into `log` and streaming VMC to a
+// real receiver; a test adds sinks or a command server before start().
+struct FileShow {
+  model::MusicToDance dance;
+  Log log;
+  Listening vmc;
+  net::VmcOutput out{vmc.rx.address()};
+  std::unique_ptr<live::Engine> engine;
+  FileShow(const std::filesystem::path& dir, double seconds, bool pass_through = false) {
+    test::load_tiny_dance(dance);
+    live::EngineOptions opt;
+    opt.input = "file:" + demo_wav(dir, seconds).string();
+    if (pass_through) opt.filter = {{1e4, 0, 1}, {1e4, 0, 1}};  // the filter passes poses through
+    opt.log = log.sink();
+    engine = std::make_unique<live::Engine>(opt, dance, nullptr);
+    engine->add_sink(&out);
+  }
+  void start() { engine->start(); }
+  // Runs the track to its end, then stops the engine and takes what the receiver still holds.
+  void run_to_end() {
+    while (engine->poll()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    engine->stop();
+    vmc.finish();
+  }
+};
 
 // A receiver app that quits mid-show: it listens on its own thread until stop(), keeps what it got,
 // and its port closes with it.
@@ -135,21 +144,14 @@ TEST_CASE("drill: the JACK server killed (SIGKILL) mid-show and started again: t
   using namespace test::jack;
   if (!programs_installed({"jackd", "jack_lsp"}, "jackd (jackd2)")) return;
   const test::TempDir dir("drill-jack");
-  JackServer server;
-  REQUIRE(start_jack(server, "drill", dir.path()));
-  model::MusicToDance dance;
-  test::load_tiny_dance(dance);
-  live::EngineOptions opt;
-  opt.input = "device:system";  // the dummy driver's capture ports
-  Listening vmc;
-  net::VmcOutput out(vmc.rx.address());
-  live::Engine engine(opt, dance, nullptr);
-  engine.add_sink(&out);
-  engine.start();
+  const HangWatch watch(120);
+  test::JackShow show;
+  REQUIRE(show.start("drill", dir.path()));
+  live::Engine& engine = *show.engine;
+  JackServer& server = show.server;
   REQUIRE(run_for(engine, 3));
   CHECK(engine.stats().audio_frames > 30);
-  kill(server.pid, SIGKILL);  // the audio device dies without a word
-  server.stop();              // reaped (and its leftovers reclaimed, see jack_server.h)
+  server.kill_now(SIGKILL);  // the audio device dies without a word
   REQUIRE(run_until(engine, 5, [&] { return engine.stats().audio_device_lost >= 1; }));
   REQUIRE(run_for(engine, 1));
   const int64_t during = engine.stats().audio_frames;
@@ -157,17 +159,16 @@ TEST_CASE("drill: the JACK server killed (SIGKILL) mid-show and started again: t
   const int64_t reopens = engine.stats().audio_reopens;
   REQUIRE(run_until(engine, 10, [&] { return engine.stats().audio_reopens > reopens; }));
   REQUIRE(run_for(engine, 2));
-  engine.stop();
-  vmc.finish();
+  show.finish();
   std::printf("jack killed: %s\n", engine.status_line().c_str());
   INFO(engine.status_line());
   CHECK(engine.stats().audio_device_lost >= 1);
   CHECK(engine.stats().audio_frames > during + 30);  // the analysis goes on from the new server
   CHECK(engine.stats().underruns == 0);              // the outage was silence to the dance, not a stop
-  REQUIRE(vmc.rx.with_path("/VMC/Ext/T").size() > 400);
+  REQUIRE(show.vmc.rx.with_path("/VMC/Ext/T").size() > 400);
   // A step off the 1/60 s grid is a tick the clock counted as missed (its thread was descheduled
   // past a whole tick, as a loaded machine under TSan does), never a pause for the audio device.
-  CHECK(test::broken_steps(vmc.rx) <= engine.stats().missed_ticks);
+  CHECK(test::broken_steps(show.vmc.rx) <= engine.stats().missed_ticks);
   CHECK(engine.stats().missed_ticks <= 3);
 }
 
@@ -216,22 +217,13 @@ TEST_CASE("drill: /e2m/model switches the dance to another model file mid-show w
           "[live][drill][model]") {
   const test::TempDir dir("drill-model");
   const auto next = save_dance_model(dir.path() / "raised.e2mm", true);
-  model::MusicToDance dance;
-  test::load_tiny_dance(dance);
-  live::EngineOptions opt;
-  opt.input = "file:" + demo_wav(dir.path(), 8.0).string();
-  opt.filter = {{1e4, 0, 1}, {1e4, 0, 1}};  // the filter passes poses through
-  Log log;
-  opt.log = log.sink();
-  Listening vmc;
-  net::VmcOutput out(vmc.rx.address());
-  live::Engine engine(opt, dance, nullptr);
-  engine.add_sink(&out);
+  FileShow show(dir.path(), 8.0, true);
+  live::Engine& engine = *show.engine;
   net::CommandServerOptions so;
   so.port = 0;
   net::CommandServer server(engine.commands(), so);
   server.start();
-  engine.start();
+  show.start();
   REQUIRE(run_until(engine, 10, [&] { return engine.stats().ticks > 150; }));
   const int64_t asked_at = engine.stats().ticks;
   lo_address to = lo_address_new("127.0.0.1", std::to_string(server.port()).c_str());
@@ -239,18 +231,17 @@ TEST_CASE("drill: /e2m/model switches the dance to another model file mid-show w
   lo_address_free(to);
   REQUIRE(run_until(engine, 10, [&] { return engine.stats().models_loaded == 1; }));
   const int64_t switched_at = engine.stats().ticks;
-  while (engine.poll()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  engine.stop();
+  show.run_to_end();
   server.stop();
-  vmc.finish();
   INFO(engine.status_line() << " | asked at tick " << asked_at << ", switched by tick " << switched_at);
   CHECK(engine.stats().models_refused == 0);
-  CHECK(log.find("model switched") != "");
+  CHECK(show.log.find("model switched") != "");
   CHECK(engine.stats().underruns == 0);
-  CHECK(test::broken_steps(vmc.rx) <= engine.stats().missed_ticks);  // off-grid steps: counted misses only
+  CHECK(test::broken_steps(show.vmc.rx) <=
+        engine.stats().missed_ticks);  // off-grid steps: counted misses only
   // The new model's dance is in the stream: its left arm is up, the first model's is not. The
   // switch plays a chunk plus a margin later than the generator makes it.
-  const auto angles = left_arm_angles(vmc.rx);
+  const auto angles = left_arm_angles(show.vmc.rx);
   REQUIRE(angles.size() > size_t(switched_at + 60));
   const double before = mean(angles, 60, size_t(asked_at));
   const double after = mean(angles, size_t(switched_at + 60), angles.size());
@@ -278,17 +269,9 @@ TEST_CASE(
       {corrupt, "not an e2m model file"},
       {text_model, "is a text2motion model"},
       {odd, "its chunks are 16 frames"}};
-  model::MusicToDance dance;
-  test::load_tiny_dance(dance);
-  live::EngineOptions opt;
-  opt.input = "file:" + demo_wav(dir.path(), 8.0).string();
-  Log log;
-  opt.log = log.sink();
-  Listening vmc;
-  net::VmcOutput out(vmc.rx.address());
-  live::Engine engine(opt, dance, nullptr);
-  engine.add_sink(&out);
-  engine.start();
+  FileShow show(dir.path(), 8.0);
+  live::Engine& engine = *show.engine;
+  show.start();
   for (size_t i = 0; i < files.size(); ++i) {
     live::Command c;
     c.kind = live::CommandKind::kModel;
@@ -296,21 +279,20 @@ TEST_CASE(
     engine.commands().enqueue(c);
     REQUIRE(run_until(engine, 10, [&] { return engine.stats().models_refused == int64_t(i + 1); }));
   }
-  while (engine.poll()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  engine.stop();
-  vmc.finish();
+  show.run_to_end();
   INFO(engine.status_line());
   CHECK(engine.stats().models_loaded == 0);
   CHECK(engine.stats().models_refused == 4);
   for (const auto& [file, reason] : files) {
-    const std::string line = log.find("model " + file.string() + " refused");
+    const std::string line = show.log.find("model " + file.string() + " refused");
     std::printf("%s\n", line.c_str());
     INFO(file << ": " << line);
     CHECK(line.find(reason) != std::string::npos);
   }
   CHECK(engine.stats().underruns == 0);
-  CHECK(test::broken_steps(vmc.rx) <= engine.stats().missed_ticks);  // off-grid steps: counted misses only
-  CHECK(vmc.rx.with_path("/VMC/Ext/T").back()->args[0].f > 7.5f);    // to the end of the track
+  CHECK(test::broken_steps(show.vmc.rx) <=
+        engine.stats().missed_ticks);                                   // off-grid steps: counted misses only
+  CHECK(show.vmc.rx.with_path("/VMC/Ext/T").back()->args[0].f > 7.5f);  // to the end of the track
 }
 
 TEST_CASE("drill: the disk fills up under the recording: it stops cleanly and the show goes on",
@@ -322,23 +304,15 @@ TEST_CASE("drill: the disk fills up under the recording: it stops cleanly and th
          << std::strerror(disk.error) << "); the e2m binary drill under a file size limit covers it");
     return;
   }
-  model::MusicToDance dance;
-  test::load_tiny_dance(dance);
-  live::EngineOptions opt;
-  opt.input = "file:" + demo_wav(dir.path(), 8.0).string();
-  Listening vmc;
-  net::VmcOutput out(vmc.rx.address());
+  FileShow show(dir.path(), 8.0);
+  live::Engine& engine = *show.engine;
   live::RecorderOutput recorder(disk.dir / "show.bvh", 60);
-  live::Engine engine(opt, dance, nullptr);
-  engine.add_sink(&out);
   engine.add_sink(&recorder);
-  engine.start();
+  show.start();
   REQUIRE(run_until(engine, 10, [&] { return recorder.stats().write_errors > 0; }));
   const int64_t full_at = engine.stats().ticks;
-  while (engine.poll()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  engine.stop();
+  show.run_to_end();
   recorder.close();
-  vmc.finish();
   const auto st = recorder.stats();
   std::printf("disk full at tick %lld: %llu frames recorded (%s), the show went on to tick %lld\n",
               (long long)full_at, (unsigned long long)st.frames_written, std::strerror(st.last_errno),
@@ -350,7 +324,8 @@ TEST_CASE("drill: the disk fills up under the recording: it stops cleanly and th
   // The show went on to the end of the track at its rate.
   CHECK(engine.stats().ticks > full_at + 200);
   CHECK(engine.stats().underruns == 0);
-  CHECK(test::broken_steps(vmc.rx) <= engine.stats().missed_ticks);  // off-grid steps: counted misses only
+  CHECK(test::broken_steps(show.vmc.rx) <=
+        engine.stats().missed_ticks);  // off-grid steps: counted misses only
   // The recording holds every frame up to the full disk, and opens as it is (cut back to whole rows).
   const io::Bvh bvh = io::read_bvh(recorder.path());
   CHECK(bvh.frames == int(st.frames_written));

@@ -19,6 +19,7 @@
 #include "audio/audio_file.h"
 #include "audio/demo_track.h"
 #include "jack_server.h"
+#include "jack_show.h"
 #include "live/engine.h"
 #include "live/tempo_source.h"
 #include "lo_receiver.h"
@@ -283,22 +284,11 @@ TEST_CASE("live: dancing to a JACK device goes on while its server is stopped an
   using namespace test::jack;
   if (!programs_installed({"jackd"}, "jackd (jackd2)")) return;
   const test::TempDir dir("live-jack");
-  JackServer server;
-  REQUIRE(start_jack(server, "live", dir.path()));
-  model::MusicToDance dance;
-  test::load_tiny_dance(dance);
-  live::EngineOptions opt;
-  opt.input = "device:system";  // the dummy driver's capture ports
-  Listening vmc;
-  net::VmcOutput out(vmc.rx.address());
-  live::Engine engine(opt, dance, nullptr);
-  engine.add_sink(&out);
-  engine.start();
-  auto run_for = [&](double seconds) {
-    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (engine.poll() && std::chrono::steady_clock::now() < end)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  };
+  test::JackShow show;
+  REQUIRE(show.start("live", dir.path()));
+  live::Engine& engine = *show.engine;
+  JackServer& server = show.server;
+  auto run_for = [&](double seconds) { test::run_for(engine, seconds); };
   run_for(3);
   const int64_t before = engine.stats().audio_frames;
   CHECK(before > 30);
@@ -307,17 +297,16 @@ TEST_CASE("live: dancing to a JACK device goes on while its server is stopped an
   const int64_t during = engine.stats().audio_frames;
   REQUIRE(start_jack(server, "live", dir.path()));
   run_for(5);
-  engine.stop();
-  vmc.finish();
+  show.finish();
   INFO(engine.status_line());
   CHECK(engine.stats().audio_device_lost >= 1);
   CHECK(engine.stats().audio_reopens >= 1);          // the device came back
   CHECK(engine.stats().audio_frames > during + 30);  // and the analysis went on
   CHECK(engine.stats().underruns == 0);              // the outage was silence to the dance, not a stop
   // The output never paused: every /VMC/Ext/T 1/60 s after the one before, through the outage.
-  REQUIRE(vmc.rx.with_path("/VMC/Ext/T").size() > 500);
+  REQUIRE(show.vmc.rx.with_path("/VMC/Ext/T").size() > 500);
   // A step off the 1/60 s grid is a tick the clock counted as missed (its thread was descheduled
   // past a whole tick, as a loaded machine under TSan does), never a pause for the audio device.
-  CHECK(test::broken_steps(vmc.rx) <= engine.stats().missed_ticks);
+  CHECK(test::broken_steps(show.vmc.rx) <= engine.stats().missed_ticks);
   CHECK(engine.stats().missed_ticks <= 3);
 }

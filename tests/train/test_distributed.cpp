@@ -22,6 +22,7 @@
 #include "motion/error.h"
 #include "motion/rotation.h"
 #include "test_support.h"
+#include "tiny_run.h"
 #include "train/distributed.h"
 #include "train/log.h"
 
@@ -56,24 +57,16 @@ std::filesystem::path tiny_text_cache(const std::filesystem::path& dir) {
 // must match a 1-rank run with the doubled batch (BPE-dropout stays on: it is drawn for the
 // global batch). `batch` is per rank.
 train::TrainOptions options(const std::filesystem::path& dir, const std::string& name, int batch) {
-  train::TrainOptions o;
-  o.kind = model::ModelKind::Text2Motion;
-  o.config = model::ModelConfig::tiny(o.kind);
-  o.datasets = {dir / "data.e2md"};
-  o.out = dir / (name + ".e2mm");
-  o.run_dir = dir / (name + ".run");
+  train::TrainOptions o = test::tiny_run(model::ModelKind::Text2Motion, {dir / "data.e2md"},
+                                         dir / (name + ".e2mm"), dir / (name + ".run"));
   o.steps = 20;
   o.batch = batch;
-  o.lr = 2e-3;
   o.warmup = 5;
   o.seed = 3;
-  o.threads = 1;
-  o.device = "cpu";
   o.checkpoint_every = 10;
   o.val_every = 10;
   o.log_every = 1;
   o.val_batches = 1;
-  o.progress = false;
   o.dist_timeout_s = 10;
   return o;
 }

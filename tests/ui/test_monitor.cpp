@@ -162,15 +162,11 @@ TEST_CASE(
     return;
   }
   const test::TempDir dir("monitor");
-  const auto wav = dir.path() / "demo.wav";
-  audio::write_wav(wav, audio::demo_track(44100, 5.0), 44100);
   model::MusicToDance dance;
   model::TextToMotion text;
   test::load_tiny_dance(dance);
   test::load_tiny_text(text);
-  live::EngineOptions opt;
-  opt.input = "file:" + wav.string();
-  opt.cue_frames = 30;
+  live::EngineOptions opt = test::demo_track_options(dir.path(), 5.0);
   opt.filter = {{1e4, 0, 1}, {1e4, 0, 1}};  // the filter passes poses through: the stream is the mix
   test::ListeningReceiver vmc_rx;
   net::VmcOutput vmc(vmc_rx.rx.address());
