@@ -27,6 +27,7 @@
 #include "motion/error.h"
 #include "net/command_server.h"
 #include "net/live_outputs.h"
+#include "net/preset_outputs.h"
 #include "ui/cue_text.h"
 #include "ui/monitor.h"
 
@@ -131,37 +132,17 @@ struct Outputs {
   live::CueBank cues;      // from a "cues" preset
 };
 
-net::VjOptions vj_options(const live::VjPreset& p) {
-  net::VjOptions o;
-  o.prefix = p.prefix;
-  o.space = p.space == live::VjPoseSpace::kRoot ? net::VjSpace::kRootRelative : net::VjSpace::kWorld;
-  o.normalise = p.normalise;
-  o.box_min = {p.box_min[0], p.box_min[1], p.box_min[2]};
-  o.box_max = {p.box_max[0], p.box_max[1], p.box_max[2]};
-  o.joints = p.joint_messages;
-  o.bundled = p.bundled;
-  return o;
-}
-
-std::string host_port(const std::string& host, int port) {
-  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 void add_preset(const std::filesystem::path& file, Outputs& out) {
   const live::Preset preset = live::load_preset(file);
   if (const auto* vmc = std::get_if<live::VmcPreset>(&preset)) {
     for (const auto& t : vmc->outputs) {
-      net::VmcOptions o;
-      o.bundled = t.bundled;
-      o.bone_mask = t.bone_mask;
-      o.root_lock = t.root_lock;
-      o.rate_hz = t.rate_hz;
-      out.add<net::VmcOutput>("VMC " + host_port(t.host, t.port), host_port(t.host, t.port), o);
+      const std::string to = net::host_port(t.host, t.port);
+      out.add<net::VmcOutput>("VMC " + to, to, net::vmc_options(t));
       ++out.vmc;
     }
   } else if (const auto* vj = std::get_if<live::VjPreset>(&preset)) {
-    const std::string to = host_port(vj->host, vj->port);
-    if (vj->pose_messages) out.add<net::VjOutput>("VJ OSC " + to, to, vj_options(*vj));
+    const std::string to = net::host_port(vj->host, vj->port);
+    if (vj->pose_messages) out.add<net::VjOutput>("VJ OSC " + to, to, net::vj_options(*vj));
     std::vector<net::ScalarMapping> maps;
     for (const auto& m : vj->mappings)
       maps.push_back(

@@ -69,7 +69,6 @@ class Soak {
   void* osc_target_ = nullptr;  // lo_address of the command port
   std::chrono::steady_clock::time_point start_{}, next_cue_{}, next_report_{};
   int64_t cues_sent_ = 0;
-  int reports_ = 0;
   double rss_start_mb_ = 0, rss_warm_mb_ = -1, rss_mb_ = 0;
   std::vector<double> latency_ms_;                       // at the receivers, this report period
   std::unique_ptr<live::LatencyHistogram> run_latency_;  // the whole run (fixed size)

@@ -81,7 +81,7 @@ void Soak::start(live::Engine& engine, const net::Sender* vmc, const net::Sender
   receivers_[1]->sender = vj;
   for (size_t i = 0; i < receivers_.size(); ++i) {
     Receiver& r = *receivers_[i];
-    r.probe->set_schedule(engine.output_start(), 60);
+    r.probe->set_schedule(engine.output_start(), engine.output_rate());
     r.next_toggle = after(start_, opt_.toggle_every_s * (1.0 + 0.5 * double(i)));  // they take turns
   }
   std::printf(
@@ -186,7 +186,6 @@ void Soak::report(bool last) {
       (long long)st.cues_started.load(), (long long)st.cues_failed.load());
   std::fflush(stdout);
   latency_ms_.clear();
-  ++reports_;
 }
 
 int Soak::finish() {

@@ -54,7 +54,7 @@ using ControlLock = std::lock_guard<std::recursive_mutex>;
 // allocated, cleanup..."), and a handle closed after that is closed twice: SIGSEGV in
 // jack_client_close. So every JACK client this file opens (Pa_Initialize opens one too) is opened
 // after our own clients of a dead server are closed, and a shutdown notice has the supervisor close
-// its client at once. Under control_mutex().
+// its client at its next poll. Under control_mutex().
 void close_dead_jack_clients() noexcept;
 
 // One Pa_Initialize per object (PortAudio reference-counts them itself).
@@ -179,24 +179,16 @@ BlockStamp pa_stamp(double host_now, double host_adc, unsigned long frames, doub
   return s;
 }
 
-// Called on the host's own (not real-time) thread when it says the stream died.
-struct FailureHook {
-  void (*fn)(void* ctx) = nullptr;
-  void* ctx = nullptr;
-};
-
 // A capture device the supervisor can open, start, watch and close again, any number of times.
 // Control calls run under control_mutex(); the callback writes into the attached sink.
 class CaptureBackend {
  public:
   virtual ~CaptureBackend() = default;
-  // Set once, before start(); the hook must outlive every stream the backend opens.
-  virtual void set_failure_hook(const FailureHook*) {}
   virtual void open() = 0;                          // throws Error when the device is not there
   virtual void start(const CaptureSink& sink) = 0;  // throws Error
   virtual void close() noexcept = 0;
   virtual bool is_open() const = 0;
-  virtual bool failed() const = 0;  // the host says the stream died
+  virtual bool failed() const = 0;  // the host says the stream died (the supervisor polls this)
   virtual void tick() {}            // called by the supervisor every poll while the device is up
   virtual double rate() const = 0;
   virtual std::string describe() const = 0;
@@ -291,7 +283,6 @@ class JackBackend final : public CaptureBackend {
  public:
   explicit JackBackend(std::string device) : device_(std::move(device)) {}
   ~JackBackend() override { close(); }
-  void set_failure_hook(const FailureHook* hook) override { hook_.store(hook, std::memory_order_release); }
   void open() override;
   void start(const CaptureSink& sink) override;
   void close() noexcept override {
@@ -306,7 +297,11 @@ class JackBackend final : public CaptureBackend {
     static std::vector<JackBackend*> all;
     return all;
   }
-  bool is_open() const override { return client_ != nullptr; }
+  // Under the lock: close_dead_jack_clients() may close this backend from another source's thread.
+  bool is_open() const override {
+    ControlLock lock(control_mutex());
+    return client_ != nullptr;
+  }
   bool failed() const override { return shut_down_.load(std::memory_order_acquire); }
   void tick() override { measure_clock(); }  // follows JACK's clock should it not be the steady one
   double rate() const override { return rate_; }
@@ -314,10 +309,9 @@ class JackBackend final : public CaptureBackend {
 
  private:
   static int process(jack_nframes_t frames, void* user);
+  // libjack asks this callback to be as safe as a signal handler: it only sets a flag.
   static void on_shutdown(jack_status_t, const char*, void* user) {
-    auto* self = static_cast<JackBackend*>(user);
-    self->shut_down_.store(true, std::memory_order_release);
-    if (const FailureHook* h = self->hook_.load(std::memory_order_acquire)) h->fn(h->ctx);
+    static_cast<JackBackend*>(user)->shut_down_.store(true, std::memory_order_release);
   }
   static int on_xrun(void* user) {
     auto* self = static_cast<JackBackend*>(user);
@@ -338,7 +332,6 @@ class JackBackend final : public CaptureBackend {
   std::atomic<int64_t> clock_offset_ns_{0};
   CaptureSink sink_;
   std::atomic<bool> shut_down_{false};
-  std::atomic<const FailureHook*> hook_{nullptr};
 };
 
 void close_dead_jack_clients() noexcept {
@@ -546,7 +539,6 @@ class CaptureSource final : public RingSource {
         stall_ns_(int64_t(std::max(0.05, opt.stall_seconds) * 1e9)),
         reopen_ns_(int64_t(std::max(0.05, opt.reopen_seconds) * 1e9)) {
     what_ = backend_->describe();
-    backend_->set_failure_hook(&failure_hook_);
   }
   ~CaptureSource() override {
     stop();
@@ -589,14 +581,6 @@ class CaptureSource final : public RingSource {
   std::condition_variable cv_;
   std::thread supervisor_;
   bool quit_ = false;
-  // The host said the stream died: the supervisor closes it now, not at its next poll.
-  std::atomic<bool> failure_noticed_{false};
-  static void on_failure(void* self) {
-    auto* s = static_cast<CaptureSource*>(self);
-    s->failure_noticed_.store(true);
-    s->cv_.notify_all();  // without mutex_: the host's thread must not wait on the supervisor
-  }
-  const FailureHook failure_hook_{&CaptureSource::on_failure, this};
   int64_t next_try_ns_ = 0, lost_at_ns_ = 0, progress_ns_ = 0;
   uint64_t seen_written_ = 0;
 };
@@ -636,7 +620,7 @@ void CaptureSource::supervise() {
   constexpr auto kPoll = std::chrono::milliseconds(100);  // loss noticed within this of the host's word
   std::unique_lock<std::mutex> lock(mutex_);
   while (!quit_) {
-    cv_.wait_for(lock, kPoll, [this] { return quit_ || failure_noticed_.exchange(false); });
+    cv_.wait_for(lock, kPoll, [this] { return quit_; });
     if (quit_) break;
     const int64_t now = steady_ns();
     if (device_up_.load(std::memory_order_relaxed)) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 
+#include "eval/motion_quality.h"
 #include "eval/one_thread.h"
 #include "motion/error.h"
 
@@ -44,15 +45,6 @@ std::vector<double> matmul(const std::vector<double>& a, const std::vector<doubl
       for (int j = 0; j < d; ++j) c[size_t(i * d + j)] += aik * b[size_t(k * d + j)];
     }
   return c;
-}
-
-double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const size_t i = static_cast<size_t>(pos);
-  const double f = pos - static_cast<double>(i);
-  return i + 1 < v.size() ? v[i] * (1 - f) + v[i + 1] * f : v[i];
 }
 
 }  // namespace
@@ -154,9 +146,9 @@ Interval frechet_bootstrap(const FeatureRows& a, const FeatureRows& b, int resam
   };
   for (int k = 0; k < resamples; ++k) values.push_back(frechet_distance(resample(a), resample(b)));
   if (resamples > 0) {
-    const double median = percentile(values, 0.5);
-    out.lo = std::max(0.0, out.value - (median - percentile(values, 0.025)));
-    out.hi = out.value + (percentile(values, 0.975) - median);
+    const double median = quantile(values, 0.5);
+    out.lo = std::max(0.0, out.value - (median - quantile(values, 0.025)));
+    out.hi = out.value + (quantile(values, 0.975) - median);
   } else {
     out.lo = out.hi = out.value;
   }

@@ -96,8 +96,10 @@ std::vector<Item> collect(const train::TrainingData& data, const TextEvalOptions
     if (index_of(pairs, pair) < 0) pairs.push_back(pair);
     it.group = index_of(pairs, pair);
     report.validation_clips.push_back(c.name);
-    if (!train_contents.count(c.content)) report.unseen_contents.push_back(c.content);
-    if (!train_styles.count(c.style)) report.unseen_styles.push_back(c.style);
+    if (!train_contents.count(c.content) && index_of(report.unseen_contents, c.content) < 0)
+      report.unseen_contents.push_back(c.content);
+    if (!train_styles.count(c.style) && index_of(report.unseen_styles, c.style) < 0)
+      report.unseen_styles.push_back(c.style);
     val.push_back(std::move(it));
   }
   report.distinct_pairs = static_cast<int>(pairs.size());

@@ -51,12 +51,16 @@ void DanceGenerator::switch_model(model::MusicToDance& model) {
   const auto& genres = model.genres();
   const std::string genre =
       std::find(genres.begin(), genres.end(), genre_) != genres.end() ? genre_ : genres.front();
+  // Built aside and moved in (no throw): should an allocation fail, this generator is left as it was,
+  // still on the running model.
+  DanceGenerator next = *this;
+  next.model_ = &model;
+  next.genre_ = genre;
+  keep_newest(next.audio_, size_t(model.audio_window()) * kAudioDim, kAudioDim);
+  keep_newest(next.history_, size_t(model.motion_window()) + 1, 1);
+  next.size_buffers();
   model.set_genre(genre);
-  model_ = &model;
-  genre_ = genre;
-  keep_newest(audio_, size_t(model.audio_window()) * kAudioDim, kAudioDim);
-  keep_newest(history_, size_t(model.motion_window()) + 1, 1);
-  size_buffers();
+  *this = std::move(next);
 }
 
 motion::PoseFrame DanceGenerator::start_pose(const model::MusicToDance& model) {

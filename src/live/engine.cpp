@@ -411,6 +411,8 @@ std::chrono::steady_clock::time_point Engine::output_start() const {
   return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(impl_->clock.start_ns()));
 }
 
+double Engine::output_rate() const { return impl_->opt.rate_hz; }
+
 bool Engine::running() const {
   const Impl& m = *impl_;
   if (m.stop || m.play_done) return false;

@@ -105,6 +105,7 @@ class Engine {
   std::chrono::steady_clock::time_point start_time() const;
   // When the output clock started: tick n is due at output_start() + n / rate (what receivers see).
   std::chrono::steady_clock::time_point output_start() const;
+  double output_rate() const;  // the output clock's ticks per second (EngineOptions::rate_hz)
 
  private:
   struct Impl;

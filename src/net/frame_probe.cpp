@@ -40,9 +40,7 @@ bool osc_string(std::span<const char> data, size_t at, std::string_view& out, si
 }  // namespace
 
 FrameProbe::FrameProbe(ProbeKind kind, int port, std::string vj_prefix)
-    : kind_(kind),
-      frame_address_(kind == ProbeKind::kVmc ? "/VMC/Ext/T" : vj_prefix + "/frame"),
-      port_(port) {
+    : frame_address_(kind == ProbeKind::kVmc ? "/VMC/Ext/T" : vj_prefix + "/frame"), port_(port) {
   open();
 }
 

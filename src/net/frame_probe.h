@@ -60,7 +60,6 @@ class FrameProbe {
   void on_message(std::span<const char> msg, int depth);
   void on_frame(int64_t number);
 
-  ProbeKind kind_;
   std::string frame_address_;
   int port_ = 0;
   int fd_ = -1;

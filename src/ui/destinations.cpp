@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "motion/error.h"
+#include "net/preset_outputs.h"
 
 namespace e2m::ui {
 
@@ -29,10 +30,6 @@ MadeOutput make_output(const DestinationSpec& spec) {
   return m;
 }
 
-std::string host_port(const std::string& host, int port) {
-  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 }  // namespace
 
 std::string describe(const DestinationSpec& spec) {
@@ -44,23 +41,15 @@ std::vector<DestinationSpec> destinations_of(const live::Preset& preset) {
   if (const auto* vmc = std::get_if<live::VmcPreset>(&preset)) {
     for (const auto& t : vmc->outputs) {
       DestinationSpec d;
-      d.host_port = host_port(t.host, t.port);
-      d.vmc.bundled = t.bundled;
-      d.vmc.bone_mask = t.bone_mask;
-      d.vmc.root_lock = t.root_lock;
+      d.host_port = net::host_port(t.host, t.port);
+      d.vmc = net::vmc_options(t);
       out.push_back(d);
     }
   } else if (const auto* vj = std::get_if<live::VjPreset>(&preset); vj && vj->pose_messages) {
     DestinationSpec d;
     d.kind = DestinationKind::kVj;
-    d.host_port = host_port(vj->host, vj->port);
-    d.vj.prefix = vj->prefix;
-    d.vj.space = vj->space == live::VjPoseSpace::kRoot ? net::VjSpace::kRootRelative : net::VjSpace::kWorld;
-    d.vj.normalise = vj->normalise;
-    d.vj.box_min = {vj->box_min[0], vj->box_min[1], vj->box_min[2]};
-    d.vj.box_max = {vj->box_max[0], vj->box_max[1], vj->box_max[2]};
-    d.vj.joints = vj->joint_messages;
-    d.vj.bundled = vj->bundled;
+    d.host_port = net::host_port(vj->host, vj->port);
+    d.vj = net::vj_options(*vj);
     out.push_back(d);
   }
   return out;
@@ -72,13 +61,7 @@ live::VmcPreset vmc_preset_of(const std::vector<DestinationInfo>& destinations, 
   for (const auto& d : destinations) {
     if (d.spec.kind != DestinationKind::kVmc) continue;
     const net::Endpoint e = net::parse_endpoint(d.spec.host_port);
-    live::VmcTarget t;
-    t.host = e.host;
-    t.port = e.port;
-    t.bundled = d.spec.vmc.bundled;
-    t.bone_mask = d.spec.vmc.bone_mask;
-    t.root_lock = d.spec.vmc.root_lock;
-    p.outputs.push_back(t);
+    p.outputs.push_back(net::vmc_target(e.host, e.port, d.spec.vmc));
   }
   return p;
 }
@@ -108,7 +91,7 @@ void Destinations::remove(int s) {
   slot.on.store(false, std::memory_order_seq_cst);
   // A send that saw `on` counted itself in `users` before looking: once users reads 0 after the
   // store, no send is inside the output and none will enter it.
-  while (slot.users.load(std::memory_order_acquire) != 0)
+  while (slot.users.load(std::memory_order_seq_cst) != 0)
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   slot.output.reset();
   slot.sender = nullptr;

@@ -83,12 +83,14 @@ TEST_CASE("destinations: a vmc preset loads as destinations and saves back the s
   b.port = 39540;
   b.root_lock = true;
   b.bundled = false;
+  b.rate_hz = 30;  // a receiver that wants half the clock's rate keeps it both ways
   p.outputs = {a, b};
   const auto specs = ui::destinations_of(live::Preset(p));
   REQUIRE(specs.size() == 2);
   CHECK(specs[1].host_port == "127.0.0.1:39540");
   CHECK(specs[1].vmc.root_lock);
   CHECK(!specs[1].vmc.bundled);
+  CHECK(specs[1].vmc.rate_hz == 30);
   std::vector<ui::DestinationInfo> infos;
   for (const auto& s : specs) infos.push_back({int(infos.size()), s, {}});
   CHECK(ui::vmc_preset_of(infos, "stage") == p);
