@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 
 #include "audio/feature_extractor.h"
 #include "audio/source.h"
@@ -53,6 +54,7 @@ struct Engine::Impl {
         start_pose(DanceGenerator::start_pose(d)),
         held(start_pose) {
     root_lock = opt.root_lock;
+    genres = d.genres();
     if (text) cue_worker = std::make_unique<CueWorker>(*text, opt.cue_frames, opt.log);
   }
 
@@ -85,6 +87,8 @@ struct Engine::Impl {
   moodycamel::ReaderWriterQueue<FeatureRow> features{256};
   TripleBuffer<AnalysisState> analysis;
   TripleBuffer<GeneratorState> gen_state;
+  mutable std::mutex genres_mutex;  // genres: set by the generator thread, read by the monitor's
+  std::vector<std::string> genres;
   AnalysisState last_analysis;  // feature thread's own copy
   moodycamel::ReaderWriterQueue<Command> control{64};
   DanceGenerator gen;
@@ -221,6 +225,7 @@ void Engine::Impl::publish_generator_state() {
   GeneratorState& g = gen_state.back();
   const auto& genres = gen.model().genres();
   g.genre = int(std::find(genres.begin(), genres.end(), gen.genre()) - genres.begin());
+  g.models = int(stats.models_loaded.load(std::memory_order_relaxed));
   g.intensity = float(mixer.intensity());
   g.cue_playing = mixer.playing();
   g.cues_queued = mixer.queued();
@@ -295,6 +300,10 @@ void Engine::Impl::switch_model() {
       ++stats.models_refused;
       log(std::string("model refused, the dance goes on with the current one: ") + e.what());
       continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock(genres_mutex);
+      genres = next->genres();
     }
     switched_dance = std::move(next);
     ++stats.models_loaded;
@@ -465,6 +474,10 @@ bool Engine::poll() {
 }
 
 GeneratorState Engine::generator_state() { return impl_->gen_state.read(); }
+std::vector<std::string> Engine::genres() const {
+  std::lock_guard<std::mutex> lock(impl_->genres_mutex);
+  return impl_->genres;
+}
 
 AnalysisState Engine::analysis() const {
   AnalysisState a;

@@ -63,7 +63,8 @@ struct EngineStats {
 
 // What the generator is playing, for the monitor: published after every chunk and control command.
 struct GeneratorState {
-  int genre = 0;        // index into the dance model's genres()
+  int genre = 0;        // index into the dance model's genres() (Engine::genres())
+  int models = 0;       // dance models switched to so far: when it moves on, genres() changed
   float intensity = 1;  // the mixer's, [0, 1]
   bool cue_playing = false;
   int cues_queued = 0;
@@ -95,6 +96,9 @@ class Engine {
   AnalysisState analysis() const;
   // The newest GeneratorState. One reader thread only (the monitor's): it takes a triple buffer slot.
   GeneratorState generator_state();
+  // The dancing model's genres, which a /model switch may change (GeneratorState::models counts the
+  // switches). Any thread but the output clock's: it copies the list under a lock.
+  std::vector<std::string> genres() const;
   std::string status_line() const;  // one line for --headless, once a second
   double play_delay_s() const;      // motion reaction time the chunking implies
   // The output clock's wake-up lateness (actual - scheduled) and time spent inside each tick.

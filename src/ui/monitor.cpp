@@ -110,6 +110,10 @@ void Monitor::State::send_text(live::CommandKind kind, std::string_view text) {
 void Monitor::State::read_engine() {
   have_frame = snapshot.latest(frame) || have_frame;
   generator = engine.generator_state();
+  if (generator.models != models_seen) {  // a /model switch: its genres replace the first model's
+    options.genres = engine.genres();
+    models_seen = generator.models;
+  }
 }
 
 Monitor::Monitor(Window& window, live::Engine& engine, MonitorOptions options)

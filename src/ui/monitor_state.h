@@ -45,6 +45,7 @@ struct Monitor::State {
   live::OutputFrame frame{};
   bool have_frame = false;
   live::GeneratorState generator{};
+  int models_seen = 0;  // generator.models when options.genres was last taken from the engine
 
   // 3D view
   OrbitCamera camera;

@@ -71,7 +71,11 @@ std::filesystem::path save_dance_model(const std::filesystem::path& path, bool r
   auto c = model::ModelConfig::tiny(model::ModelKind::Music2Dance);
   c.music.chunk_frames = chunk_frames;
   auto meta = test::live_test_meta(c);
-  if (raised_arm) meta.motion_norm = test::raised_left_arm_norm();
+  if (raised_arm) {
+    c.music.genres = {"raised-arm", "cha-cha"};  // genres of its own, the running one's first among them
+    meta = test::live_test_meta(c);
+    meta.motion_norm = test::raised_left_arm_norm();
+  }
   model::Music2Dance m(c);
   model::save_model(path, meta, *m);
   return path;
@@ -236,6 +240,12 @@ TEST_CASE("drill: /e2m/model switches the dance to another model file mid-show w
   INFO(engine.status_line() << " | asked at tick " << asked_at << ", switched by tick " << switched_at);
   CHECK(engine.stats().models_refused == 0);
   CHECK(show.log.find("model switched") != "");
+  // The genre list follows the switch (the monitor's selector reads it), and the genre danced
+  // (cha-cha, the first model's first) is found in it.
+  CHECK(engine.genres() == std::vector<std::string>{"raised-arm", "cha-cha"});
+  const live::GeneratorState g = engine.generator_state();
+  CHECK(g.models == 1);
+  CHECK(g.genre == 1);
   CHECK(engine.stats().underruns == 0);
   CHECK(test::broken_steps(show.vmc.rx) <=
         engine.stats().missed_ticks);  // off-grid steps: counted misses only
