@@ -287,43 +287,36 @@ ui::MonitorOptions monitor_options(const model::MusicToDance& dance, const model
   return mo;
 }
 
-}  // namespace
+std::unique_ptr<Soak> make_soak(const cxxopts::ParseResult& args) {
+  if (!args.count("soak")) return nullptr;
+  SoakOptions so;
+  so.duration_s = args["duration"].as<double>() > 0 ? args["duration"].as<double>() : 3600;
+  so.report_every_s = args["soak-report"].as<double>();
+  return std::make_unique<Soak>(so);
+}
 
-int cmd_live(int argc, char** argv) {
-  cxxopts::Options options = make_options(argv[0]);
-  const auto args = options.parse(argc, argv);
-  if (args.count("help")) {
-    std::printf("%s\n", options.help().c_str());
-    return 0;
-  }
-  std::unique_ptr<Soak> soak;
-  if (args.count("soak")) {
-    SoakOptions so;
-    so.duration_s = args["duration"].as<double>() > 0 ? args["duration"].as<double>() : 3600;
-    so.report_every_s = args["soak-report"].as<double>();
-    soak = std::make_unique<Soak>(so);
-  }
-  // The window first: without a display this fails in a moment, before the models load.
-  std::unique_ptr<ui::Window> window;
-  if (!args.count("headless") && !soak) window = std::make_unique<ui::Window>();
-  // Outputs and presets next: a bad preset is one clear error before the models take their time.
-  Outputs outputs = make_outputs(args, soak.get());
-  model::configure_cpu_runtime();
-  const auto dance_path = args.count("model") ? std::filesystem::path(args["model"].as<std::string>())
-                                              : default_model("music2dance.e2mm");
+// The dance model (--model or the default) and the text model when there is one.
+struct Models {
   model::MusicToDance dance;
-  dance.load(dance_path, args["threads"].as<int>());
   model::TextToMotion text;
+  bool have_text = false;
+  model::TextToMotion* text_or_null() { return have_text ? &text : nullptr; }
+};
+
+void load_models(const cxxopts::ParseResult& args, Models& m) {
+  model::configure_cpu_runtime();
+  const int threads = args["threads"].as<int>();
+  m.dance.load(args.count("model") ? std::filesystem::path(args["model"].as<std::string>())
+                                   : default_model("music2dance.e2mm"),
+               threads);
   const auto text_path = args.count("text-model")
                              ? std::filesystem::path(args["text-model"].as<std::string>())
                              : default_model("text2motion.e2mm");
-  const bool have_text = args.count("text-model") || std::filesystem::exists(text_path);
-  if (have_text) text.load(text_path, args["threads"].as<int>());
+  m.have_text = args.count("text-model") || std::filesystem::exists(text_path);
+  if (m.have_text) m.text.load(text_path, threads);
+}
 
-  if (args.count("record"))  // once the models are in: a failed start leaves no empty recording behind
-    outputs.recorder =
-        std::make_unique<live::RecorderOutput>(args["record"].as<std::string>(), args["rate"].as<double>());
-
+live::EngineOptions engine_options(const cxxopts::ParseResult& args, bool soak) {
   live::EngineOptions eo;
   eo.input = args["input"].as<std::string>();
   eo.genre = args["genre"].as<std::string>();
@@ -332,11 +325,11 @@ int cmd_live(int argc, char** argv) {
   eo.root_lock = args.count("root-lock") > 0;
   eo.slow_generator_ms = args["slow-generator-ms"].as<double>();
   eo.log = [](const std::string& line) { std::fprintf(stderr, "e2m live: %s\n", line.c_str()); };
+  return eo;
+}
 
-  Control control = make_control(args, outputs, eo);
-  control.genres = dance.genres();
-  eo.on_command = [&control](const live::Command& c) { learn(control, c); };
-  live::Engine engine(eo, dance, have_text ? &text : nullptr);
+// MIDI input (and MIDI clock as the tempo source) into the engine, then the outputs.
+void connect(live::Engine& engine, Control& control, Outputs& outputs) {
   if (control.midi_options) {
     control.midi = std::make_unique<live::MidiInput>(*control.midi_options, engine.commands());
     if (control.midi_options->follow_clock) {
@@ -346,44 +339,35 @@ int cmd_live(int argc, char** argv) {
   }
   for (auto& o : outputs.sinks) engine.add_sink(o.get());
   if (outputs.recorder) engine.add_sink(outputs.recorder.get());
-  std::unique_ptr<net::CommandServer> server;
-  if (args["command-port"].as<int>() > 0) {
-    net::CommandServerOptions so;
-    so.host = args["command-host"].as<std::string>();
-    so.port = args["command-port"].as<int>();
-    server = std::make_unique<net::CommandServer>(engine.commands(), so);
-    server->start();
-  }
-  std::unique_ptr<ui::Monitor> monitor;
-  if (window)
-    monitor = std::make_unique<ui::Monitor>(
-        *window, engine,
-        monitor_options(dance, have_text ? &text : nullptr, outputs, control,
-                        args.count("link") ? "link" : args["tempo-source"].as<std::string>()));
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  // A file size limit reached while recording fails the write (EFBIG: the recording stops cleanly)
-  // instead of killing the show.
-  std::signal(SIGXFSZ, SIG_IGN);
-  engine.start();
-  if (soak)
-    soak->start(engine, find_sender(outputs, "VMC " + soak->vmc_address()),
-                find_sender(outputs, "VJ OSC " + soak->vj_address()), server.get());
-  const bool quiet = args.count("quiet") > 0 || soak;
-  if (!quiet)
-    std::fprintf(
-        stderr,
-        "e2m live: dancing (motion plays %.0f ms behind the audio it follows); VMC to %d, VJ OSC to %d "
-        "receiver(s)%s; type a cue and Enter, Ctrl-C to stop\n",
-        1000 * engine.play_delay_s(), outputs.vmc, outputs.osc,
-        server ? (", OSC commands on " + args["command-host"].as<std::string>() + ":" +
-                  std::to_string(server->port()))
-                     .c_str()
-               : "");
-  std::atomic<bool> done{false};
-  std::thread keyboard([&] { stdin_loop(engine.commands(), done); });
+}
+
+std::unique_ptr<net::CommandServer> start_command_server(const cxxopts::ParseResult& args,
+                                                         live::Engine& engine) {
+  if (args["command-port"].as<int>() <= 0) return nullptr;
+  net::CommandServerOptions so;
+  so.host = args["command-host"].as<std::string>();
+  so.port = args["command-port"].as<int>();
+  auto server = std::make_unique<net::CommandServer>(engine.commands(), so);
+  server->start();
+  return server;
+}
+
+void print_banner(const cxxopts::ParseResult& args, const live::Engine& engine, const Outputs& outputs,
+                  const net::CommandServer* server) {
+  const std::string commands = server ? ", OSC commands on " + args["command-host"].as<std::string>() + ":" +
+                                            std::to_string(server->port())
+                                      : "";
+  std::fprintf(
+      stderr,
+      "e2m live: dancing (motion plays %.0f ms behind the audio it follows); VMC to %d, VJ OSC to %d "
+      "receiver(s)%s; type a cue and Enter, Ctrl-C to stop\n",
+      1000 * engine.play_delay_s(), outputs.vmc, outputs.osc, commands.c_str());
+}
+
+// Until the show ends or Ctrl-C. With the monitor, its frames poll the engine and show the stats;
+// headless, this loop does, with a status line a second unless quiet.
+void run_show(live::Engine& engine, ui::Monitor* monitor, Outputs& outputs, Soak* soak, bool quiet) {
   auto next_print = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  // With the monitor, its frames poll the engine and show the stats; headless, this loop does.
   bool recorder_reported = false;
   while (!g_stop && (monitor ? monitor->frame() : engine.poll())) {
     check_recorder(outputs, recorder_reported);
@@ -397,17 +381,70 @@ int cmd_live(int argc, char** argv) {
       next_print += std::chrono::seconds(1);
     }
   }
+}
+
+void close_recording(Outputs& outputs) {
+  if (!outputs.recorder) return;
+  outputs.recorder->close();
+  const auto st = outputs.recorder->stats();
+  std::fprintf(stderr, "e2m live: recorded %llu frames to %s%s\n", (unsigned long long)st.frames_written,
+               outputs.recorder->path().string().c_str(),
+               st.write_errors ? " (stopped early: write error)" : "");
+}
+
+}  // namespace
+
+int cmd_live(int argc, char** argv) {
+  cxxopts::Options options = make_options(argv[0]);
+  const auto args = options.parse(argc, argv);
+  if (args.count("help")) {
+    std::printf("%s\n", options.help().c_str());
+    return 0;
+  }
+  std::unique_ptr<Soak> soak = make_soak(args);
+  // The window first: without a display this fails in a moment, before the models load.
+  std::unique_ptr<ui::Window> window;
+  if (!args.count("headless") && !soak) window = std::make_unique<ui::Window>();
+  // Outputs and presets next: a bad preset is one clear error before the models take their time.
+  Outputs outputs = make_outputs(args, soak.get());
+  Models models;
+  load_models(args, models);
+  if (args.count("record"))  // once the models are in: a failed start leaves no empty recording behind
+    outputs.recorder =
+        std::make_unique<live::RecorderOutput>(args["record"].as<std::string>(), args["rate"].as<double>());
+
+  live::EngineOptions eo = engine_options(args, soak != nullptr);
+  Control control = make_control(args, outputs, eo);
+  control.genres = models.dance.genres();
+  eo.on_command = [&control](const live::Command& c) { learn(control, c); };
+  live::Engine engine(eo, models.dance, models.text_or_null());
+  connect(engine, control, outputs);
+  std::unique_ptr<net::CommandServer> server = start_command_server(args, engine);
+  std::unique_ptr<ui::Monitor> monitor;
+  if (window)
+    monitor = std::make_unique<ui::Monitor>(
+        *window, engine,
+        monitor_options(models.dance, models.text_or_null(), outputs, control,
+                        args.count("link") ? "link" : args["tempo-source"].as<std::string>()));
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  // A file size limit reached while recording fails the write (EFBIG: the recording stops cleanly)
+  // instead of killing the show.
+  std::signal(SIGXFSZ, SIG_IGN);
+  engine.start();
+  if (soak)
+    soak->start(engine, find_sender(outputs, "VMC " + soak->vmc_address()),
+                find_sender(outputs, "VJ OSC " + soak->vj_address()), server.get());
+  const bool quiet = args.count("quiet") > 0 || soak;
+  if (!quiet) print_banner(args, engine, outputs, server.get());
+  std::atomic<bool> done{false};
+  std::thread keyboard([&] { stdin_loop(engine.commands(), done); });
+  run_show(engine, monitor.get(), outputs, soak.get(), quiet);
   done = true;
   engine.stop();
   keyboard.join();
   if (server) server->stop();
-  if (outputs.recorder) {
-    outputs.recorder->close();
-    const auto st = outputs.recorder->stats();
-    std::fprintf(stderr, "e2m live: recorded %llu frames to %s%s\n", (unsigned long long)st.frames_written,
-                 outputs.recorder->path().string().c_str(),
-                 st.write_errors ? " (stopped early: write error)" : "");
-  }
+  close_recording(outputs);
   if (!quiet) std::printf("%s\ne2m live: stopped\n", engine.status_line().c_str());
   return soak ? soak->finish() : 0;
 }
