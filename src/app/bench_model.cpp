@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 
 #include "app/bench.h"
 #include "model/inference.h"
@@ -23,6 +24,33 @@ double median_ms(int runs, F&& f) {
   }
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2];
+}
+
+// Where one live chunk's time goes: each stage of the paper-size music2dance on its own, in the order
+// next_chunk runs them (normalised random inputs; the stages' outputs feed the next).
+void bench_music_stages(const model::ModelConfig& cfg, int runs, BenchReport& report) {
+  using namespace e2m::model;
+  Music2Dance m(cfg);  // outside inference mode: its parameters keep their version counters
+  m->eval();
+  torch::InferenceMode guard;
+  const auto audio = torch::randn({1, cfg.music.audio_window, kAudioDim});
+  const auto prev = torch::randn({1, cfg.music.motion_window, kMotionDim});
+  const auto genre = m->genre_onehot(cfg.music.genres.front());
+  const auto adapted = m->adapter(audio, genre);
+  const auto encoded = m->qa->encode(adapted);
+  const auto query = m->provider(prev);
+  const auto decoded = m->qa->decode(encoded, query);
+  const auto codes = m->out(decoded);
+  const std::vector<std::pair<std::string, std::function<void()>>> stages = {
+      {"audio adapter (convs + GRU)", [&] { m->adapter(audio, genre); }},
+      {"QA encode (eq. 8 + self layers)", [&] { m->qa->encode(adapted); }},
+      {"motion query provider", [&] { m->provider(prev); }},
+      {"QA decode (cross layers)", [&] { m->qa->decode(encoded, query); }},
+      {"output adapter", [&] { m->out(decoded); }},
+      {"VAE decoder", [&] { m->decoder(codes); }}};
+  for (size_t i = 0; i < stages.size(); ++i)
+    report.push_back({"model", "music2dance_stage_" + std::to_string(i + 1),
+                      median_ms(runs, stages[i].second), "ms", stages[i].first});
 }
 
 }  // namespace
@@ -73,6 +101,7 @@ void bench_model(const BenchOptions& opt, BenchReport& report) {
                     "same causal model, audio half batched over the 30 chunks; " + ctx});
   report.push_back(
       {"model", "music2dance_chunk", live_ms / chunks, "ms", "one live chunk (8 frames = 267 ms of motion)"});
+  bench_music_stages(mcfg, runs, report);
 
   report.push_back({"model", "params_text2motion", static_cast<double>(t2m.parameter_count()), "count",
                     "own text encoder, vocab " + std::to_string(tcfg.text.vocab_size)});
