@@ -60,6 +60,50 @@ std::string group_of(const motion::ClipMeta& m) {
   return m.dataset;
 }
 
+// Clips and frames per group and per split, counted as the clips stream into the cache.
+struct Summary {
+  struct Tally {
+    int clips = 0;
+    long frames = 0;
+  };
+  std::map<std::string, Tally> groups;
+  std::map<io::Split, int> splits;
+  int clips = 0;
+  long frames = 0;
+  void add(const motion::Clip& c, io::Split split) {
+    auto& g = groups[group_of(c.meta)];
+    ++g.clips;
+    g.frames += c.frames();
+    ++clips;
+    frames += c.frames();
+    ++splits[split];
+  }
+  void print(const std::string& dataset) const {
+    std::printf("\n%-16s %6s %9s %8s\n", "group", "clips", "frames", "minutes");
+    if (!(groups.size() == 1 && groups.begin()->first == dataset))
+      for (const auto& [name, g] : groups)
+        std::printf("%-16s %6d %9ld %8.1f\n", name.c_str(), g.clips, g.frames,
+                    g.frames / io::kDatasetFps / 60.0);
+    std::printf("%-16s %6d %9ld %8.1f   (30 fps)\n", dataset.c_str(), clips, frames,
+                frames / io::kDatasetFps / 60.0);
+    std::printf("split:");
+    for (const auto& [s, n] : splits) std::printf(" %s %d", std::string(io::split_name(s)).c_str(), n);
+    std::printf("\n");
+  }
+};
+
+void print_problems(const io::ImportResult& res) {
+  for (const auto& w : res.warnings) std::printf("warning: %s\n", w.c_str());
+  std::printf("rejected: %zu\n", res.rejected.size());
+  for (const auto& r : res.rejected) {
+    // Most reasons already start with the file name.
+    if (r.reason.starts_with(r.item))
+      std::printf("  %s\n", r.reason.c_str());
+    else
+      std::printf("  %s: %s\n", r.item.c_str(), r.reason.c_str());
+  }
+}
+
 }  // namespace
 
 int cmd_import(int argc, char** argv) {
@@ -115,53 +159,26 @@ int cmd_import(int argc, char** argv) {
   ProgressBar bar;
   opt.progress = [&bar](int done, int total, const std::string& item) { bar.update(done, total, item); };
 
+  // The clips stream into the cache as they are made: the import holds one item at a time.
+  io::DatasetWriter writer(out, kind);  // each importer names its dataset after its kind
+  Summary summary;
+  opt.on_clip = [&](motion::Clip&& clip, io::Split split) {
+    writer.add(clip, split);
+    summary.add(clip, split);
+  };
   std::printf("importing %s from %s\n", kind.c_str(), folder.string().c_str());
   std::fflush(stdout);
   const auto t0 = std::chrono::steady_clock::now();
   io::ImportResult res = io::import_dataset(kind, folder, opt);
-  bar.finish(static_cast<int>(res.dataset.clips.size() + res.rejected.size()));
+  bar.finish(static_cast<int>(summary.clips + res.rejected.size()));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  if (!res.dataset.clips.empty()) io::write_dataset(res.dataset, out);
+  if (summary.clips > 0) writer.finish();  // else the writer removes its temporary block file
   if (args.count("explain")) print_rigs(res.rigs);
-
-  struct Tally {
-    int clips = 0;
-    long frames = 0;
-  };
-  std::map<std::string, Tally> groups;
-  std::map<io::Split, int> splits;
-  long total_frames = 0;
-  for (size_t i = 0; i < res.dataset.clips.size(); ++i) {
-    const auto& c = res.dataset.clips[i];
-    auto& g = groups[group_of(c.meta)];
-    ++g.clips;
-    g.frames += c.frames();
-    total_frames += c.frames();
-    ++splits[res.dataset.split[i]];
-  }
-  std::printf("\n%-16s %6s %9s %8s\n", "group", "clips", "frames", "minutes");
-  const bool one_group = groups.size() == 1 && groups.begin()->first == res.dataset.name;
-  if (!one_group)
-    for (const auto& [name, g] : groups)
-      std::printf("%-16s %6d %9ld %8.1f\n", name.c_str(), g.clips, g.frames,
-                  g.frames / io::kDatasetFps / 60.0);
-  std::printf("%-16s %6zu %9ld %8.1f   (30 fps)\n", res.dataset.name.c_str(), res.dataset.clips.size(),
-              total_frames, total_frames / io::kDatasetFps / 60.0);
-  std::printf("split:");
-  for (const auto& [s, n] : splits) std::printf(" %s %d", std::string(io::split_name(s)).c_str(), n);
-  std::printf("\n");
-  for (const auto& w : res.warnings) std::printf("warning: %s\n", w.c_str());
-  std::printf("rejected: %zu\n", res.rejected.size());
-  for (const auto& r : res.rejected) {
-    // Most reasons already start with the file name.
-    if (r.reason.starts_with(r.item))
-      std::printf("  %s\n", r.reason.c_str());
-    else
-      std::printf("  %s: %s\n", r.item.c_str(), r.reason.c_str());
-  }
+  summary.print(res.dataset.name);
+  print_problems(res);
   std::printf("import took %.1f s\n", seconds);
-  if (res.dataset.clips.empty()) {
+  if (summary.clips == 0) {
     std::fprintf(stderr, "e2m import: no clip could be imported; nothing written\n");
     return 1;
   }

@@ -9,7 +9,13 @@
 //   array block  per clip, frames x (root xyz + 22 x quaternion wxyz) float32, row-major
 #include "io/dataset_cache.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -164,6 +170,32 @@ Header read_header(std::ifstream& in, const std::filesystem::path& path) {
   return h;
 }
 
+// A read-only mapping of a whole file (the header checks have made sure it is `size` bytes long).
+class MappedFile {
+ public:
+  MappedFile(const std::filesystem::path& path, uint64_t size) : size_(size) {
+    if (size_ == 0) return;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(path.string() + ": cannot open dataset cache: " + std::strerror(errno));
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (p == MAP_FAILED)
+      throw Error(path.string() + ": cannot map the dataset cache: " + std::strerror(errno));
+    ::madvise(p, size_, MADV_SEQUENTIAL);
+    data_ = static_cast<const char*>(p);
+  }
+  ~MappedFile() {
+    if (data_) ::munmap(const_cast<char*>(data_), size_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  const char* data() const { return data_; }
+
+ private:
+  const char* data_ = nullptr;
+  uint64_t size_ = 0;
+};
+
 // Clip table entries: check every clip's slice lies inside the array block before touching it.
 struct Entry {
   motion::ClipMeta meta;
@@ -229,51 +261,86 @@ std::string_view split_name(Split s) {
   return "?";
 }
 
-void write_dataset(const Dataset& ds, const std::filesystem::path& path) {
-  const std::string f = path.string();
-  if (ds.split.size() != ds.clips.size())
-    throw Error(f + ": dataset '" + ds.name + "' has " + std::to_string(ds.clips.size()) + " clips but " +
-                std::to_string(ds.split.size()) + " split entries");
-  std::vector<float> block;
-  size_t total = 0;
-  for (const auto& c : ds.clips) total += static_cast<size_t>(c.frames()) * kFloatsPerFrame;
-  block.reserve(total);
-  nlohmann::json clips = nlohmann::json::array();
-  for (size_t i = 0; i < ds.clips.size(); ++i) {
-    const auto& c = ds.clips[i];
-    if (c.rot.size() != static_cast<size_t>(c.frames()) * motion::kNumJoints)
-      throw Error(f + ": clip '" + c.meta.name + "' has " + std::to_string(c.rot.size()) + " rotations for " +
-                  std::to_string(c.frames()) + " frames");
-    nlohmann::json e;
-    e["meta"] = meta_to_json(c.meta);
-    e["meta"]["audio"] = audio_for_table(c.meta.audio, path);
-    e["fps"] = c.fps;
-    e["frames"] = c.frames();
-    e["offset"] = block.size();
-    e["split"] = static_cast<int>(ds.split[i]);
-    clips.push_back(std::move(e));
-    for (int t = 0; t < c.frames(); ++t) {
-      const auto& r = c.root[t];
-      block.insert(block.end(), {float(r.x), float(r.y), float(r.z)});
-      for (int j = 0; j < motion::kNumJoints; ++j) {
-        const auto& q = c.q(t, j);
-        block.insert(block.end(), {float(q.w), float(q.x), float(q.y), float(q.z)});
-      }
-    }
-  }
-  nlohmann::json table;
-  table["dataset"] = ds.name;
-  table["joints"] = motion::kNumJoints;
-  table["floats_per_frame"] = kFloatsPerFrame;
-  table["layout"] = "per frame: root x y z (metres), then 22 local rotations as quaternions w x y z";
-  table["array_floats"] = block.size();
-  table["array_fnv1a"] = fnv1a64(block.data(), block.size() * sizeof(float));
-  table["audio_base"] = kAudioBaseCache;
-  table["clips"] = std::move(clips);
-  const std::string text = table.dump();
+DatasetWriter::DatasetWriter(std::filesystem::path path, std::string dataset_name)
+    : path_(std::move(path)), name_(std::move(dataset_name)), checksum_(fnv1a64(nullptr, 0)) {
+  block_path_ = path_;
+  block_path_ += ".block.tmp";
+  block_ = std::fopen(block_path_.c_str(), "w+b");  // read back by finish()
+  if (!block_) throw Error(block_path_.string() + ": cannot open for writing: " + std::strerror(errno));
+}
 
+DatasetWriter::~DatasetWriter() {
+  if (block_) std::fclose(block_);
+  std::error_code ec;
+  std::filesystem::remove(block_path_, ec);
+}
+
+void DatasetWriter::add(const motion::Clip& c, Split split) {
+  const std::string f = path_.string();
+  if (!block_) throw Error(f + ": the cache is already finished");
+  if (c.rot.size() != static_cast<size_t>(c.frames()) * motion::kNumJoints)
+    throw Error(f + ": clip '" + c.meta.name + "' has " + std::to_string(c.rot.size()) + " rotations for " +
+                std::to_string(c.frames()) + " frames");
+  nlohmann::json e;
+  e["meta"] = meta_to_json(c.meta);
+  e["meta"]["audio"] = audio_for_table(c.meta.audio, path_);
+  e["fps"] = c.fps;
+  e["frames"] = c.frames();
+  e["offset"] = floats_;
+  e["split"] = static_cast<int>(split);
+  if (clips_ > 0) table_ += ',';
+  table_ += e.dump();
+  row_.resize(kFloatsPerFrame);
+  for (int t = 0; t < c.frames(); ++t) {
+    const auto& r = c.root[t];
+    row_[0] = float(r.x), row_[1] = float(r.y), row_[2] = float(r.z);
+    for (int j = 0; j < motion::kNumJoints; ++j) {
+      const auto& q = c.q(t, j);
+      float* out = row_.data() + 3 + 4 * j;
+      out[0] = float(q.w), out[1] = float(q.x), out[2] = float(q.y), out[3] = float(q.z);
+    }
+    checksum_ = fnv1a64(row_.data(), kFloatsPerFrame * sizeof(float), checksum_);
+    if (std::fwrite(row_.data(), sizeof(float), kFloatsPerFrame, block_) != kFloatsPerFrame)
+      throw Error(block_path_.string() + ": write failed: " + std::strerror(errno));
+  }
+  floats_ += static_cast<uint64_t>(c.frames()) * kFloatsPerFrame;
+  ++clips_;
+}
+
+namespace {
+
+// Copies `n` bytes from `from` to the end of `to`.
+void append_file(std::FILE* from, std::ofstream& to, uint64_t n, const std::string& what) {
+  std::vector<char> buf(size_t(1) << 20);
+  while (n > 0) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(n, buf.size()));
+    if (std::fread(buf.data(), 1, want, from) != want)
+      throw Error(what + ": cannot read the array block back");
+    to.write(buf.data(), static_cast<std::streamsize>(want));
+    n -= want;
+  }
+}
+
+}  // namespace
+
+void DatasetWriter::finish() {
+  const std::string f = path_.string();
+  if (!block_) throw Error(f + ": the cache is already finished");
+  if (std::fflush(block_) != 0) throw Error(block_path_.string() + ": write failed: " + std::strerror(errno));
+  // The table as nlohmann::json dumps it: keys in order, compact.
+  const std::string text = "{\"array_floats\":" + std::to_string(floats_) +
+                           ",\"array_fnv1a\":" + std::to_string(checksum_) +
+                           ",\"audio_base\":" + nlohmann::json(kAudioBaseCache).dump() + ",\"clips\":[" +
+                           table_ + "],\"dataset\":" + nlohmann::json(name_).dump() +
+                           ",\"floats_per_frame\":" + std::to_string(kFloatsPerFrame) +
+                           ",\"joints\":" + std::to_string(motion::kNumJoints) + ",\"layout\":" +
+                           nlohmann::json(
+                               "per frame: root x y z (metres), then 22 local rotations as "
+                               "quaternions w x y z")
+                               .dump() +
+                           "}";
   // Write to a temporary file and rename, so a reader never sees half a cache.
-  auto tmp = path;
+  auto tmp = path_;
   tmp += ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -287,14 +354,26 @@ void write_dataset(const Dataset& ds, const std::filesystem::path& path) {
     const size_t pad = padded(16 + text.size()) - (16 + text.size());
     const char zeros[kAlign] = {};
     out.write(zeros, static_cast<std::streamsize>(pad));
-    out.write(reinterpret_cast<const char*>(block.data()),
-              static_cast<std::streamsize>(block.size() * sizeof(float)));
+    std::rewind(block_);
+    append_file(block_, out, floats_ * sizeof(float), block_path_.string());
     out.close();
     if (!out) throw Error(f + ": write failed (disk full?)");
   }
+  std::fclose(block_);
+  block_ = nullptr;
   std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
+  std::filesystem::remove(block_path_, ec);
+  std::filesystem::rename(tmp, path_, ec);
   if (ec) throw Error(f + ": cannot move the finished cache into place: " + ec.message());
+}
+
+void write_dataset(const Dataset& ds, const std::filesystem::path& path) {
+  if (ds.split.size() != ds.clips.size())
+    throw Error(path.string() + ": dataset '" + ds.name + "' has " + std::to_string(ds.clips.size()) +
+                " clips but " + std::to_string(ds.split.size()) + " split entries");
+  DatasetWriter w(path, ds.name);
+  for (size_t i = 0; i < ds.clips.size(); ++i) w.add(ds.clips[i], ds.split[i]);
+  w.finish();
 }
 
 Dataset read_dataset(const std::filesystem::path& path) {
@@ -304,12 +383,12 @@ Dataset read_dataset(const std::filesystem::path& path) {
   const Header h = read_header(in, path);
   Dataset ds;
   const auto entries = read_entries(h, path, &ds.name);
-  std::vector<float> block(h.array_floats);
-  in.seekg(static_cast<std::streamoff>(h.array_start));
-  in.read(reinterpret_cast<char*>(block.data()), static_cast<std::streamsize>(block.size() * sizeof(float)));
-  if (!in) throw Error(f + ": truncated dataset cache (array block short)");
+  // The array block is mapped, not read into a buffer: the clips are built straight from the file's
+  // pages, so loading holds the dataset once.
+  const MappedFile map(path, h.array_start + h.array_floats * sizeof(float));
+  const float* block = reinterpret_cast<const float*>(map.data() + h.array_start);
   const uint64_t sum = field<uint64_t>(h.table, "array_fnv1a", f + ": clip table");
-  if (fnv1a64(block.data(), block.size() * sizeof(float)) != sum)
+  if (fnv1a64(block, h.array_floats * sizeof(float)) != sum)
     throw Error(f + ": corrupt dataset cache (array block checksum mismatch)");
   ds.clips.reserve(entries.size());
   for (const auto& e : entries) {
@@ -317,7 +396,7 @@ Dataset read_dataset(const std::filesystem::path& path) {
     c.meta = e.meta;
     c.fps = e.fps;
     c.resize(e.frames);
-    const float* p = block.data() + e.offset;
+    const float* p = block + e.offset;
     for (int t = 0; t < e.frames; ++t, p += kFloatsPerFrame) {
       c.root[t] = {p[0], p[1], p[2]};
       for (int j = 0; j < motion::kNumJoints; ++j) {

@@ -2,6 +2,7 @@
 // dataset (magic "E2MD", version, JSON clip table, float32 arrays), never JSON for bulk arrays.
 #pragma once
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -28,6 +29,32 @@ struct Dataset {
 Split split_for(const std::string& clip_name, int validation_percent = 10);
 uint64_t fnv1a(std::string_view s);
 
+// Writes a cache one clip at a time, so an import never holds the whole dataset (let alone twice):
+// the float arrays go to a temporary block file beside `path` as clips arrive, and finish() writes
+// the header and clip table, copies the block after them and renames the result into place. A writer
+// destroyed before finish() removes its temporary files and leaves `path` as it was.
+class DatasetWriter {
+ public:
+  DatasetWriter(std::filesystem::path path, std::string dataset_name);
+  ~DatasetWriter();
+  DatasetWriter(const DatasetWriter&) = delete;
+  DatasetWriter& operator=(const DatasetWriter&) = delete;
+
+  void add(const motion::Clip& clip, Split split);  // throws e2m::Error on a malformed clip or a write error
+  void finish();
+  int clips() const { return clips_; }
+
+ private:
+  std::filesystem::path path_, block_path_;
+  std::string name_;
+  std::FILE* block_ = nullptr;
+  std::string table_;  // the clip table's entries, JSON objects joined by commas
+  std::vector<float> row_;
+  uint64_t floats_ = 0, checksum_;
+  int clips_ = 0;
+};
+
+// The whole dataset at once (through DatasetWriter).
 void write_dataset(const Dataset& ds, const std::filesystem::path& path);
 // Throws e2m::Error naming the file and what was wrong (magic, version, truncation).
 Dataset read_dataset(const std::filesystem::path& path);

@@ -97,8 +97,7 @@ ImportResult import_aist(const fs::path& folder, const ImportOptions& opt) {
           dance_captions(clip.meta.genre.empty() ? "dance" : clip.meta.genre, name, opt.captions_per_clip);
       if (clip.meta.genre.empty()) res.warnings.push_back(name + ": unknown genre code");
       finish_clip(clip);
-      res.dataset.split.push_back(split_for(name, opt.validation_percent));
-      res.dataset.clips.push_back(std::move(clip));
+      keep_clip(res, opt, std::move(clip), split_for(name, opt.validation_percent));
     } catch (const Error& e) {
       res.rejected.push_back({f.string(), e.what()});
     }

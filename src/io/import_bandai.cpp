@@ -7,8 +7,8 @@
 #include "io/bvh.h"
 #include "io/captions.h"
 #include "io/importers.h"
-#include "motion/error.h"
 #include "io/retarget_bvh.h"
+#include "motion/error.h"
 
 namespace e2m::io {
 
@@ -112,8 +112,7 @@ ImportResult import_bandai(const fs::path& folder, const ImportOptions& opt) {
       clip.meta.style = l.style;
       clip.meta.captions = action_captions(l.content, l.style, stem, opt.captions_per_clip);
       finish_clip(clip);
-      res.dataset.split.push_back(split_for(stem, opt.validation_percent));
-      res.dataset.clips.push_back(std::move(clip));
+      keep_clip(res, opt, std::move(clip), split_for(stem, opt.validation_percent));
     } catch (const Error& e) {
       res.rejected.push_back({src.file.string(), e.what()});
     }

@@ -247,8 +247,7 @@ ImportResult import_bvh_folder(const fs::path& input, const ImportOptions& opt) 
       else if (clip.meta.captions.empty() && !l.genre.empty())
         clip.meta.captions = dance_captions(l.genre, name, opt.captions_per_clip);
       finish_clip(clip);
-      res.dataset.split.push_back(split_for(name, opt.validation_percent));
-      res.dataset.clips.push_back(std::move(clip));
+      keep_clip(res, opt, std::move(clip), split_for(name, opt.validation_percent));
       auto [r, fresh] = rig_index.emplace(conv.mapping, res.rigs.size());
       if (fresh) res.rigs.push_back({conv.mapping, {}});
       res.rigs[r->second].files.push_back(rel);

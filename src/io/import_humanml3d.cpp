@@ -185,8 +185,7 @@ ImportResult import_humanml3d(const fs::path& folder, const ImportOptions& opt) 
         clip.meta.source = item;
         clip.meta.captions = texts;
         finish_clip(clip);
-        res.dataset.split.push_back(split);
-        res.dataset.clips.push_back(std::move(clip));
+        keep_clip(res, opt, std::move(clip), split);
       }
     } catch (const Error& e) {
       res.rejected.push_back({item, e.what()});

@@ -130,8 +130,8 @@ ImportResult import_tang(const fs::path& folder, const ImportOptions& opt) {
       opt.progress(static_cast<int>(i), static_cast<int>(dirs.size()), dirs[i].filename().string());
     try {
       motion::Clip clip = import_one(dirs[i], opt, res.warnings);
-      res.dataset.split.push_back(split_for(clip.meta.name, opt.validation_percent));
-      res.dataset.clips.push_back(std::move(clip));
+      const Split split = split_for(clip.meta.name, opt.validation_percent);
+      keep_clip(res, opt, std::move(clip), split);
     } catch (const Error& e) {
       res.rejected.push_back({dirs[i].string(), e.what()});
     }

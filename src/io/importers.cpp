@@ -36,6 +36,19 @@ void finish_clip(motion::Clip& clip) {
   motion::place_on_floor(clip);
 }
 
+void keep_clip(ImportResult& res, const ImportOptions& opt, motion::Clip&& clip, Split split) {
+  if (opt.on_clip) {
+    try {
+      opt.on_clip(std::move(clip), split);
+    } catch (const std::exception& e) {
+      throw ImportAborted(e.what());
+    }
+    return;
+  }
+  res.dataset.split.push_back(split);
+  res.dataset.clips.push_back(std::move(clip));
+}
+
 namespace {
 
 bool is_bvh_file(const fs::path& path) {

@@ -3,6 +3,7 @@
 #pragma once
 #include <filesystem>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct ImportOptions {
   std::filesystem::path name_map;  // BVH folders: joint name map file (empty = detect)
   std::filesystem::path labels;  // BVH folders: labels file (empty = labels.csv / labels.json in the folder)
   int captions_per_clip = 12;    // generated captions for label-only datasets
+  // When set, each clip goes here as soon as it is made (a DatasetWriter writes it out) instead of
+  // into ImportResult::dataset, so an import holds one item's clips at a time, whatever its size.
+  std::function<void(motion::Clip&& clip, Split split)> on_clip;
 };
 
 struct Rejected {
@@ -71,6 +75,17 @@ std::string detect_dataset_kind(const std::filesystem::path& path);
 // `path` is a folder, or for kind "bvh" a folder or a .bvh file.
 ImportResult import_dataset(const std::string& kind, const std::filesystem::path& path,
                             const ImportOptions& opt = {});
+
+// Thrown out of an import by keep_clip when opt.on_clip fails (the cache cannot be written): unlike a
+// bad item, which the importers reject and go on from, it ends the import.
+class ImportAborted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Hands an imported clip to opt.on_clip (its failures become ImportAborted), or keeps it in
+// res.dataset.
+void keep_clip(ImportResult& res, const ImportOptions& opt, motion::Clip&& clip, Split split);
 
 // Shared last step: resample to 30 fps, put the feet on the floor. Throws e2m::Error if the clip
 // is empty or holds non-finite values.

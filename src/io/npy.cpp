@@ -1,8 +1,6 @@
 // .npy reading and writing: a small parser for the header's Python dict literal, strict size checks.
 #include "io/npy.h"
 
-#include "io/json_util.h"
-
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -10,6 +8,7 @@
 #include <limits>
 #include <sstream>
 
+#include "io/json_util.h"
 #include "motion/error.h"
 
 namespace e2m::io {
@@ -213,7 +212,6 @@ NpyArray<T> parse_impl(std::string_view b, const std::string& name) {
   }
   return out;
 }
-
 
 template <typename T>
 std::string format_impl(const std::vector<size_t>& shape, const std::vector<T>& data, const char* descr) {

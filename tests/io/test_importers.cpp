@@ -358,3 +358,59 @@ TEST_CASE("dataset kinds are detected from the shared folders", "[importers]") {
   CHECK(io::detect_dataset_kind(root / "clip").empty());
   CHECK_THROWS_AS(io::import_dataset("nope", root / "bandai"), Error);
 }
+
+TEST_CASE("streamed import: clips go straight into the cache, which is the in-memory import's byte for byte",
+          "[importers][stream]") {
+  const auto dir = fresh_dir("stream");
+  for (int k = 0; k < 5; ++k) {
+    motion::Clip c = motion::Clip::rest(12 + 3 * k);
+    for (int t = 0; t < c.frames(); ++t)
+      c.q(t, motion::kLeftElbow) = motion::quat_from_axis_angle({0, -1, 0}, 0.1 * (t + k));
+    io::write_bvh(io::clip_to_bvh(c), dir / ("take" + std::to_string(k) + ".bvh"));
+  }
+  io::ImportResult whole = io::import_bvh_folder(dir);
+  REQUIRE(whole.dataset.clips.size() == 5);
+  io::write_dataset(whole.dataset, dir / "whole.e2md");
+
+  io::ImportOptions opt;
+  io::DatasetWriter writer(dir / "streamed.e2md", "bvh");
+  int handed = 0;
+  opt.on_clip = [&](motion::Clip&& clip, io::Split split) {
+    writer.add(clip, split);
+    ++handed;
+  };
+  io::ImportResult streamed = io::import_bvh_folder(dir, opt);
+  CHECK(handed == 5);
+  CHECK(streamed.dataset.clips.empty());  // nothing held back in memory
+  CHECK(streamed.dataset.split.empty());
+  CHECK_FALSE(fs::exists(dir / "streamed.e2md"));  // not before finish()
+  CHECK(fs::exists(dir / "streamed.e2md.block.tmp"));
+  writer.finish();
+  CHECK_FALSE(fs::exists(dir / "streamed.e2md.block.tmp"));
+  CHECK(test::read_file(dir / "streamed.e2md") == test::read_file(dir / "whole.e2md"));
+  CHECK(io::read_dataset(dir / "streamed.e2md").clips.size() == 5);
+}
+
+TEST_CASE(
+    "streamed import: a cache that cannot be written ends the import, a writer dropped early leaves nothing",
+    "[importers][stream]") {
+  const auto dir = fresh_dir("stream-fail");
+  for (int k = 0; k < 3; ++k)
+    io::write_bvh(io::clip_to_bvh(motion::Clip::rest(10)), dir / ("take" + std::to_string(k) + ".bvh"));
+  io::ImportOptions opt;
+  int handed = 0;
+  opt.on_clip = [&](motion::Clip&&, io::Split) {
+    ++handed;
+    throw Error("cache.e2md: write failed: No space left on device");
+  };
+  // Not a rejected item to go on from: the first failure stops the import with its reason.
+  CHECK_THROWS_WITH(io::import_bvh_folder(dir, opt), Catch::Matchers::Contains("No space left on device"));
+  CHECK_THROWS_AS(io::import_bvh_folder(dir, opt), io::ImportAborted);
+  CHECK(handed == 2);
+  {
+    io::DatasetWriter writer(dir / "dropped.e2md", "bvh");
+    writer.add(motion::Clip::rest(10), io::Split::Train);
+  }
+  CHECK_FALSE(fs::exists(dir / "dropped.e2md"));
+  CHECK_FALSE(fs::exists(dir / "dropped.e2md.block.tmp"));
+}
