@@ -490,8 +490,8 @@ TEST_CASE("JACK capture timestamps run forward with the index while stats are re
     }
   });
   std::vector<float> buf(1500);  // not a multiple of the period: reads start inside blocks too
-  long bad_order = 0, bad_clock = 0, gaps = 0, reads = 0;
-  double worst_drift = 0;
+  long bad_order = 0, bad_clock = 0, adc_after_write = 0, gaps = 0, reads = 0, steady = 0;
+  double worst_drift = 0, steady_drift = 0;
   ReadInfo first, prev;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -504,7 +504,7 @@ TEST_CASE("JACK capture timestamps run forward with the index while stats are re
     gaps += info.index != prev.index + prev.frames;
     // Our own write stamps must run forward. JACK's converter times come from its delay-locked loop,
     // which re-estimates after a late cycle on a loaded machine (steps back of 20-30 ms were seen):
-    // those are held to the drift bound below instead.
+    // those are held to the steady-step checks below instead.
     const bool backwards_in_time = info.stamp.write_ns < prev.stamp.write_ns;
     if (backwards_in_time) {
       std::printf(
@@ -516,23 +516,44 @@ TEST_CASE("JACK capture timestamps run forward with the index while stats are re
           (info.stamp.host_adc_time - prev.stamp.host_adc_time) * 1e3);
     }
     bad_order += backwards_in_time;
-    bad_clock += info.adc_ns > info.stamp.write_ns || info.stamp.write_ns > steady_ns() ||
-                 info.stamp.host_adc_time <= 0;
+    bad_clock += info.stamp.write_ns > steady_ns() || info.stamp.host_adc_time <= 0;
+    adc_after_write += info.adc_ns > info.stamp.write_ns;  // JACK's estimate, see the xrun note below
     // The ADC times follow the index at the sample rate (the dummy driver runs on the system clock).
+    // From one read to the next the ADC time moves on by the frames read, within a JACK period's
+    // jitter; where it does not, the dummy driver skipped the cycles it was too late for on a loaded
+    // machine (time moved on, the index did not) or JACK's clock re-estimated: steps, not a trend.
+    // A rate or unit error would be a trend: every step off by the same amount.
     const double drift =
         double(info.adc_ns - first.adc_ns) / 1e9 - double(info.index - first.index) / 48000.0;
     worst_drift = std::max(worst_drift, std::abs(drift));
+    const double step = double(info.adc_ns - prev.adc_ns) / 1e9 - double(info.index - prev.index) / 48000.0;
+    if (std::abs(step) < 0.002) {
+      ++steady;
+      steady_drift += step;
+    }
     prev = info;
   }
   done = true;
   watcher.join();
-  std::printf("timestamps: %ld reads, worst drift of ADC time against index %.4f s; %ld stats polls\n", reads,
-              worst_drift, polls);
+  const uint64_t xruns = src->stats().device_errors;
+  std::printf(
+      "timestamps: %ld reads, %ld of them steady (ADC time against index drifted %.4f s over those), worst "
+      "drift %.4f s counting the driver's skips; %llu xruns; %ld stats polls\n",
+      reads, steady, steady_drift, worst_drift, (unsigned long long)xruns, polls);
   CHECK(reads > 50);
   CHECK(gaps == 0);
   CHECK(bad_order == 0);
   CHECK(bad_clock == 0);
-  CHECK(worst_drift < 0.25);
+  // When the server reported an xrun, its dummy driver skipped cycles it was late for and JACK's clock
+  // re-estimated: the ADC times then follow JACK, not this code, and only the checks above apply.
+  if (xruns == 0) {
+    CHECK(adc_after_write == 0);
+    CHECK(steady >= reads * 8 / 10);
+    CHECK(std::abs(steady_drift) < 0.01);
+    CHECK(worst_drift < 0.25);
+  } else {
+    WARN(xruns << " xrun(s) on a loaded machine: ADC time against the index not held to the bounds");
+  }
   CHECK(polls > 100);
   CHECK(backwards == 0);
   src.reset();
