@@ -23,20 +23,19 @@ step "synthesise the demo track (drums, bass, chords) and analyse it at 30 fps"
 "$E2M" features synth --write-wav "$OUT/demo.wav"
 "$E2M" features "$OUT/demo.wav" -o "$OUT/demo_features.npy"
 
-step "train a small motion VAE, text2motion and music2dance ($STEPS steps each; real runs: training/*.json)"
+step "train small models ($STEPS steps each) to show the pipeline; the committed models/ are the real runs (training/*.json)"
 "$E2M" train vae --tiny -d "$OUT/bandai.e2md,$OUT/tang.e2md" -o "$OUT/vae.e2mm" --steps "$STEPS" --warmup 20 --lr 1e-3 --threads 2
 "$E2M" train text2motion --tiny -d "$OUT/bandai.e2md" --vae "$OUT/vae.e2mm" -o "$OUT/text2motion.e2mm" --steps "$STEPS" --warmup 20 --lr 1e-3 --threads 2
 "$E2M" train music2dance --tiny -d "$OUT/tang.e2md" --vae "$OUT/vae.e2mm" -o "$OUT/music2dance.e2mm" --steps "$STEPS" --warmup 20 --lr 1e-3 --threads 2
 
-step "generate: a sentence to BVH, the demo track to a dance"
-"$E2M" text "a person waves both hands energetically" -m "$OUT/text2motion.e2mm" -o "$OUT/text_wave.bvh" --frames 48
+step "generate with the default models (models/): a sentence to BVH, the demo track to a dance"
+"$E2M" text "a person waves both hands energetically" -o "$OUT/text_wave.bvh" --frames 120
 "$E2M" render "$OUT/text_wave.bvh" -o "$OUT/text_wave.png"
-"$E2M" dance "$OUT/demo.wav" -m "$OUT/music2dance.e2mm" --genre waltz -o "$OUT/dance_demo.bvh"
+"$E2M" dance "$OUT/demo.wav" --genre waltz -o "$OUT/dance_demo.bvh"
 "$E2M" render "$OUT/dance_demo.bvh" -o "$OUT/dance_demo.png"
 
 step "live: 20 s of the demo track danced and streamed (VMC 127.0.0.1:39539, VJ OSC 127.0.0.1:7000)"
-"$E2M" live --model "$OUT/music2dance.e2mm" --text-model "$OUT/text2motion.e2mm" --headless --duration 20 \
-  --vmc 127.0.0.1:39539 --osc 127.0.0.1:7000 --command-port 0 < /dev/null
+"$E2M" live --headless --duration 20 --vmc 127.0.0.1:39539 --osc 127.0.0.1:7000 --command-port 0 < /dev/null
 
 step "benchmark"
 "$E2M" bench --quick

@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 
 #include "app/bench.h"
+#include "app/default_models.h"
 #include "model/inference.h"
 #include "model/modules.h"
 
@@ -26,9 +28,10 @@ double median_ms(int runs, F&& f) {
   return ms[ms.size() / 2];
 }
 
-// Where one live chunk's time goes: each stage of the paper-size music2dance on its own, in the order
+// Where one live chunk's time goes: each stage of the music2dance on its own, in the order
 // next_chunk runs them (normalised random inputs; the stages' outputs feed the next).
-void bench_music_stages(const model::ModelConfig& cfg, int runs, BenchReport& report) {
+void bench_music_stages(const std::string& prefix, const model::ModelConfig& cfg, int runs,
+                        BenchReport& report) {
   using namespace e2m::model;
   Music2Dance m(cfg);  // outside inference mode: its parameters keep their version counters
   m->eval();
@@ -49,8 +52,50 @@ void bench_music_stages(const model::ModelConfig& cfg, int runs, BenchReport& re
       {"output adapter", [&] { m->out(decoded); }},
       {"VAE decoder", [&] { m->decoder(codes); }}};
   for (size_t i = 0; i < stages.size(); ++i)
-    report.push_back({"model", "music2dance_stage_" + std::to_string(i + 1),
-                      median_ms(runs, stages[i].second), "ms", stages[i].first});
+    report.push_back({"model", prefix + "_stage_" + std::to_string(i + 1), median_ms(runs, stages[i].second),
+                      "ms", stages[i].first});
+}
+
+// 240 frames chunk by chunk exactly as live (each chunk from the previous one's output), the same
+// offline, one chunk's time, the stage breakdown and the parameter count, named <prefix>_...
+void bench_music(const std::string& prefix, const std::string& what, model::MusicToDance& m2d, int runs,
+                 BenchReport& report) {
+  using namespace e2m::model;
+  const ModelConfig& cfg = m2d.meta().config;
+  const std::string ctx = std::to_string(torch::get_num_threads()) + " thread(s), " + what;
+  std::vector<float> audio(static_cast<size_t>(cfg.music.audio_window) * kAudioDim);
+  for (size_t i = 0; i < audio.size(); ++i) audio[i] = static_cast<float>((i * 7919) % 100) / 100.0f;
+  const int chunk = cfg.music.chunk_frames, chunks = 240 / chunk;
+  const double live_ms = median_ms(runs, [&] {
+    m2d.reset(cfg.music.genres.front());
+    for (int c = 0; c < chunks; ++c) m2d.next_chunk(audio.data());
+  });
+  const std::string shape = std::to_string(cfg.qa.latent_codes) + " codes, chunks of " +
+                            std::to_string(chunk) +
+                            (cfg.qa.paper_attention ? ", eq. 8 literal" : ", Perceiver eq. 8");
+  report.push_back({"model", prefix + "_240_frames_live", live_ms, "ms",
+                    std::to_string(chunks) + " causal chunks, one call each (" + shape +
+                        "); paper 38.4 ms on RTX 3090; " + ctx});
+  audio::FeatureFrames feats;
+  feats.frames = 240;
+  feats.data.resize(240 * kAudioDim);
+  for (size_t i = 0; i < feats.data.size(); ++i)
+    feats.data[i] = static_cast<float>((i * 104729) % 100) / 100.0f;
+  const double offline_ms = median_ms(runs, [&] { m2d.dance_features(feats, cfg.music.genres.front()); });
+  report.push_back({"model", prefix + "_240_frames_offline", offline_ms, "ms",
+                    "same causal model, audio half batched over the chunks; " + ctx});
+  report.push_back({"model", prefix + "_chunk", live_ms / chunks, "ms",
+                    "one live chunk (" + std::to_string(chunk) +
+                        " frames = " + std::to_string(chunk * 1000 / cfg.fps) + " ms of motion)"});
+  bench_music_stages(prefix, cfg, runs, report);
+  report.push_back({"model", "params_" + prefix, static_cast<double>(m2d.parameter_count()), "count", shape});
+}
+
+void bench_music(const std::string& prefix, const std::string& what, model::Music2Dance net,
+                 const model::ModelMeta& meta, int runs, BenchReport& report) {
+  model::MusicToDance m2d;
+  m2d.set_model(std::move(net), meta);
+  bench_music(prefix, what, m2d, runs, report);
 }
 
 }  // namespace
@@ -77,35 +122,20 @@ void bench_model(const BenchOptions& opt, BenchReport& report) {
   report.push_back({"model", "text2motion_120_frames", text_ms, "ms",
                     "target < 20 ms on 2 cores; paper 90.4 ms on RTX 3090; " + ctx});
 
-  // music2dance: 240 frames = 30 chunks of 8, each from the previous chunk's output.
-  auto mcfg = ModelConfig::defaults(ModelKind::Music2Dance);
-  MusicToDance m2d;
-  m2d.set_model(Music2Dance(mcfg), bare_meta(mcfg));
-  std::vector<float> audio(static_cast<size_t>(mcfg.music.audio_window) * kAudioDim);
-  for (size_t i = 0; i < audio.size(); ++i) audio[i] = static_cast<float>((i * 7919) % 100) / 100.0f;
-  const int chunks = 240 / mcfg.music.chunk_frames;
-  const double live_ms = median_ms(runs, [&] {
-    m2d.reset(mcfg.music.genres.front());
-    for (int c = 0; c < chunks; ++c) m2d.next_chunk(audio.data());
-  });
-  report.push_back({"model", "music2dance_240_frames_live", live_ms, "ms",
-                    std::to_string(chunks) + " causal chunks of " + std::to_string(mcfg.music.chunk_frames) +
-                        " frames, one call each; target < 20 ms; paper 38.4 ms on RTX 3090; " + ctx});
-  audio::FeatureFrames feats;
-  feats.frames = 240;
-  feats.data.resize(240 * kAudioDim);
-  for (size_t i = 0; i < feats.data.size(); ++i)
-    feats.data[i] = static_cast<float>((i * 104729) % 100) / 100.0f;
-  const double offline_ms = median_ms(runs, [&] { m2d.dance_features(feats, mcfg.music.genres.front()); });
-  report.push_back({"model", "music2dance_240_frames_offline", offline_ms, "ms",
-                    "same causal model, audio half batched over the 30 chunks; " + ctx});
-  report.push_back(
-      {"model", "music2dance_chunk", live_ms / chunks, "ms", "one live chunk (8 frames = 267 ms of motion)"});
-  bench_music_stages(mcfg, runs, report);
-
+  bench_music("music2dance", "paper-default sizes, random weights",
+              Music2Dance(ModelConfig::defaults(ModelKind::Music2Dance)),
+              bare_meta(ModelConfig::defaults(ModelKind::Music2Dance)), runs, report);
+  const auto live_model = default_model(kDefaultMusicModel);
+  if (std::filesystem::exists(live_model)) {
+    MusicToDance shipped;
+    shipped.load(live_model, threads);
+    bench_music("music2dance_default", "the default model " + live_model.string(), shipped, runs, report);
+  } else {
+    std::fprintf(stderr, "bench model: no %s, only the paper-size music2dance is measured\n",
+                 live_model.string().c_str());
+  }
   report.push_back({"model", "params_text2motion", static_cast<double>(t2m.parameter_count()), "count",
                     "own text encoder, vocab " + std::to_string(tcfg.text.vocab_size)});
-  report.push_back({"model", "params_music2dance", static_cast<double>(m2d.parameter_count()), "count", ""});
   MotionVae vae(tcfg);
   report.push_back({"model", "params_vae", static_cast<double>(parameter_count(*vae)), "count",
                     "encoder + decoder; the decoder is shared by both generators"});

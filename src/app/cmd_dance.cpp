@@ -3,6 +3,7 @@
 #include <cxxopts.hpp>
 
 #include "app/commands.h"
+#include "app/default_models.h"
 #include "audio/demo_track.h"
 #include "audio/feature_extractor.h"
 #include "audio/features.h"
@@ -37,19 +38,21 @@ audio::FeatureFrames synth_features(const std::string& spec, double seconds) {
 }  // namespace
 
 int cmd_dance(int argc, char** argv) {
-  cxxopts::Options options(argv[0],
-                           "Generate a dance from music with a music2dance model and write it as BVH. The model\n"
-                           "runs causally, chunk after chunk, exactly as it does live.\n\n"
-                           "  e2m dance song.wav -m models/music2dance.e2mm --genre waltz -o waltz.bvh\n"
-                           "  e2m dance --input synth:120 -m models/music2dance.e2mm -o demo.bvh --seconds 20\n");
+  cxxopts::Options options(
+      argv[0],
+      "Generate a dance from music with a music2dance model and write it as BVH. The model\n"
+      "runs causally, chunk after chunk, exactly as it does live.\n\n"
+      "  e2m dance song.wav --genre waltz -o waltz.bvh\n"
+      "  e2m dance --input synth:120 -m my_model.e2mm -o demo.bvh --seconds 20\n");
   options.positional_help("<audio file>");
-  options.add_options()("m,model", "music2dance model file (.e2mm)",
-                        cxxopts::value<std::string>()->default_value("models/music2dance.e2mm"))(
+  options.add_options()(
+      "m,model", "music2dance model file (.e2mm; default " + default_model_help(kDefaultMusicModel) + ")",
+      cxxopts::value<std::string>())(
       "o,output", "output BVH file (default: <audio name>_dance.bvh, synth_dance.bvh for the demo track)",
       cxxopts::value<std::string>())(
       "input", "synth[:BPM] for the built-in demo track (the default when no audio file is given)",
-      cxxopts::value<std::string>())(
-      "genre", "dance genre (one of the model's genres; default: its first)", cxxopts::value<std::string>())(
+      cxxopts::value<std::string>())("genre", "dance genre (one of the model's genres; default: its first)",
+                                     cxxopts::value<std::string>())(
       "start", "start time in the audio file (s)", cxxopts::value<double>()->default_value("0"))(
       "seconds", "length to generate (s); default: the whole file, 20 s for synth", cxxopts::value<double>())(
       "threads", "CPU threads", cxxopts::value<int>()->default_value("2"))("h,help", "show this help")(
@@ -69,7 +72,9 @@ int cmd_dance(int argc, char** argv) {
 
   // Load the model first: a wrong path should fail before a long audio analysis.
   model::MusicToDance m2d;
-  m2d.load(args["model"].as<std::string>(), args["threads"].as<int>());
+  m2d.load(args.count("model") ? std::filesystem::path(args["model"].as<std::string>())
+                               : default_model(kDefaultMusicModel),
+           args["threads"].as<int>());
   const std::string genre = args.count("genre") ? args["genre"].as<std::string>() : m2d.genres().front();
   m2d.reset(genre);  // validates the genre
 
@@ -86,14 +91,16 @@ int cmd_dance(int argc, char** argv) {
     feats = audio::extract_features_file(source, args["start"].as<double>(), seconds);
   }
   if (feats.frames == 0) throw Error(source + ": no audio frames to dance to");
-  std::fprintf(stderr, "dancing %d frames (%.1f s) as %s...\n", feats.frames, feats.frames / 30.0, genre.c_str());
+  std::fprintf(stderr, "dancing %d frames (%.1f s) as %s...\n", feats.frames, feats.frames / 30.0,
+               genre.c_str());
   motion::Clip clip = m2d.dance(feats, genre);
   clip.meta.audio = source;
-  const std::string out = args.count("output") ? args["output"].as<std::string>()
-                         : args.count("audio") ? std::filesystem::path(source).stem().string() + "_dance.bvh"
-                                               : "synth_dance.bvh";
+  const std::string out = args.count("output")  ? args["output"].as<std::string>()
+                          : args.count("audio") ? std::filesystem::path(source).stem().string() + "_dance.bvh"
+                                                : "synth_dance.bvh";
   io::write_bvh(io::clip_to_bvh(clip), out);
-  std::printf("wrote %s: %d frames (%.1f s), genre %s\n", out.c_str(), clip.frames(), clip.duration(), genre.c_str());
+  std::printf("wrote %s: %d frames (%.1f s), genre %s\n", out.c_str(), clip.frames(), clip.duration(),
+              genre.c_str());
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "app/default_models.h"
 #include "eval/eval_report.h"
 #include "io/dataset_cache.h"
 #include "motion/error.h"
@@ -131,10 +132,11 @@ cxxopts::Options eval_options(const char* prog) {
       "  e2m eval --only music --music-model m.e2mm --data tang.e2md --out eval_m\n"
       "  e2m eval --real-only --only music      # the real data and baselines, no model\n"
       "  e2m eval --quick --out /tmp/smoke      # a small smoke run\n");
-  options.add_options()("music-model", "music2dance model file",
-                        cxxopts::value<std::string>()->default_value("models/music2dance_tang.e2mm"))(
-      "text-model", "text2motion model file",
-      cxxopts::value<std::string>()->default_value("models/text2motion_bandai.e2mm"))(
+  options.add_options()("music-model",
+                        "music2dance model file (default " + default_model_help(kDefaultMusicModel) + ")",
+                        cxxopts::value<std::string>())(
+      "text-model", "text2motion model file (default " + default_model_help(kDefaultTextModel) + ")",
+      cxxopts::value<std::string>())(
       "data", "dataset caches (comma-separated; tang/aist caches go to music2dance, others to text2motion)",
       cxxopts::value<std::vector<std::string>>()->default_value("tang.e2md,bandai.e2md"))(
       "only", "music | text (default: both)", cxxopts::value<std::string>())(
@@ -161,8 +163,10 @@ int cmd_eval(int argc, char** argv) {
     return 0;
   }
   Plan plan;
-  plan.music_model = args["music-model"].as<std::string>();
-  plan.text_model = args["text-model"].as<std::string>();
+  plan.music_model = args.count("music-model") ? std::filesystem::path(args["music-model"].as<std::string>())
+                                               : default_model(kDefaultMusicModel);
+  plan.text_model = args.count("text-model") ? std::filesystem::path(args["text-model"].as<std::string>())
+                                             : default_model(kDefaultTextModel);
   plan.real_only = args.count("real-only") > 0;
   if (args.count("only")) {
     const std::string only = args["only"].as<std::string>();

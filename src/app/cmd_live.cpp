@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/default_models.h"
 #include "app/soak.h"
 #include "audio/source.h"
 #include "live/engine.h"
@@ -58,14 +59,6 @@ void stdin_loop(moodycamel::ConcurrentQueue<live::Command>& queue, const std::at
   }
 }
 
-std::filesystem::path default_model(const std::string& name) {
-  for (const char* dir : {"models", "out"}) {
-    const auto p = std::filesystem::path(dir) / name;
-    if (std::filesystem::exists(p)) return p;
-  }
-  return std::filesystem::path("models") / name;
-}
-
 cxxopts::Options make_options(const char* prog) {
   cxxopts::Options options(
       prog,
@@ -83,9 +76,9 @@ cxxopts::Options make_options(const char* prog) {
       "preset", "preset file (repeatable): VMC targets, a VJ layout, a MIDI map or a cue bank (see presets/)",
       cxxopts::value<std::vector<std::string>>())("record", "record what is sent to a BVH file (crash-safe)",
                                                   cxxopts::value<std::string>())(
-      "m,model", "music2dance model (default models/music2dance.e2mm, else out/)",
+      "m,model", "music2dance model (default " + default_model_help(kDefaultMusicModel) + ")",
       cxxopts::value<std::string>())(
-      "text-model", "text2motion model for cues (default models/text2motion.e2mm, else out/)",
+      "text-model", "text2motion model for cues (default " + default_model_help(kDefaultTextModel) + ")",
       cxxopts::value<std::string>())("genre", "dance genre (default: the model's first)",
                                      cxxopts::value<std::string>()->default_value(""))(
       "rate", "output rate in Hz", cxxopts::value<double>()->default_value("60"))(
@@ -307,11 +300,11 @@ void load_models(const cxxopts::ParseResult& args, Models& m) {
   model::configure_cpu_runtime();
   const int threads = args["threads"].as<int>();
   m.dance.load(args.count("model") ? std::filesystem::path(args["model"].as<std::string>())
-                                   : default_model("music2dance.e2mm"),
+                                   : default_model(kDefaultMusicModel),
                threads);
   const auto text_path = args.count("text-model")
                              ? std::filesystem::path(args["text-model"].as<std::string>())
-                             : default_model("text2motion.e2mm");
+                             : default_model(kDefaultTextModel);
   m.have_text = args.count("text-model") || std::filesystem::exists(text_path);
   if (m.have_text) m.text.load(text_path, threads);
 }

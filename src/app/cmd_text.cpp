@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "app/default_models.h"
 #include "io/bvh.h"
 #include "model/clip_encoder.h"
 #include "model/inference.h"
@@ -35,13 +36,14 @@ std::string file_stem_for(const std::string& text) {
 int cmd_text(int argc, char** argv) {
   cxxopts::Options options(argv[0],
                            "Generate motion from a sentence with a text2motion model and write it as BVH.\n\n"
-                           "  e2m text \"a person waves\" -m models/text2motion.e2mm -o wave.bvh --frames 120\n");
+                           "  e2m text \"a person waves\" -o wave.bvh --frames 120\n");
   options.positional_help("\"<sentence>\"");
-  options.add_options()("m,model", "text2motion model file (.e2mm)",
-                        cxxopts::value<std::string>()->default_value("models/text2motion.e2mm"))(
-      "o,output", "output BVH file (default: the sentence's words, e.g. a_person_waves.bvh)",
+  options.add_options()(
+      "m,model", "text2motion model file (.e2mm; default " + default_model_help(kDefaultTextModel) + ")",
       cxxopts::value<std::string>())(
-      "frames", "number of frames at 30 fps", cxxopts::value<int>()->default_value("120"))(
+      "o,output", "output BVH file (default: the sentence's words, e.g. a_person_waves.bvh)",
+      cxxopts::value<std::string>())("frames", "number of frames at 30 fps",
+                                     cxxopts::value<int>()->default_value("120"))(
       "seed", "sampling seed (0 = deterministic)", cxxopts::value<uint64_t>()->default_value("0"))(
       "threads", "CPU threads", cxxopts::value<int>()->default_value("2"))(
       "clip-model", "CLIP TorchScript file (models trained with the CLIP text encoder)",
@@ -55,7 +57,8 @@ int cmd_text(int argc, char** argv) {
     return 0;
   }
   if (!args.count("text")) {
-    std::fprintf(stderr, "e2m text: give a sentence, e.g. e2m text \"a person waves\" (--help for the options)\n");
+    std::fprintf(stderr,
+                 "e2m text: give a sentence, e.g. e2m text \"a person waves\" (--help for the options)\n");
     return 2;
   }
   const std::string text = args["text"].as<std::string>();
@@ -63,24 +66,31 @@ int cmd_text(int argc, char** argv) {
   if (frames < 1) throw Error("--frames must be at least 1");
 
   model::TextToMotion t2m;
-  t2m.load(args["model"].as<std::string>(), args["threads"].as<int>());
+  t2m.load(args.count("model") ? std::filesystem::path(args["model"].as<std::string>())
+                               : default_model(kDefaultTextModel),
+           args["threads"].as<int>());
   const auto& cfg = t2m.meta().config;
   if (frames > cfg.text.max_frames)
     throw Error("--frames " + std::to_string(frames) + ": this model makes at most " +
                 std::to_string(cfg.text.max_frames) + " frames");
   if (cfg.text.encoder == "clip") {
-    std::string clip_model = args.count("clip-model") ? args["clip-model"].as<std::string>() : cfg.text.clip_model;
+    std::string clip_model =
+        args.count("clip-model") ? args["clip-model"].as<std::string>() : cfg.text.clip_model;
     if (clip_model.empty() || !args.count("clip-vocab"))
-      throw Error("this model uses the CLIP text encoder: give --clip-model <file.pt> and --clip-vocab <bpe.txt.gz>");
+      throw Error(
+          "this model uses the CLIP text encoder: give --clip-model <file.pt> and --clip-vocab <bpe.txt.gz>");
     auto encoder = std::make_shared<model::ClipTextEncoder>(clip_model);
     encoder->set_tokenizer(std::make_shared<model::ClipTokenizer>(args["clip-vocab"].as<std::string>()));
     const int max_tokens = cfg.text.max_tokens;
-    t2m.set_frontend([encoder, max_tokens](const std::string& s) { return encoder->text_input({s}, max_tokens); });
+    t2m.set_frontend(
+        [encoder, max_tokens](const std::string& s) { return encoder->text_input({s}, max_tokens); });
   }
   motion::Clip clip = t2m.generate(text, frames, args["seed"].as<uint64_t>());
-  const std::string out = args.count("output") ? args["output"].as<std::string>() : file_stem_for(text) + ".bvh";
+  const std::string out =
+      args.count("output") ? args["output"].as<std::string>() : file_stem_for(text) + ".bvh";
   io::write_bvh(io::clip_to_bvh(clip), out);
-  std::printf("wrote %s: %d frames (%.1f s) for \"%s\"\n", out.c_str(), clip.frames(), clip.duration(), text.c_str());
+  std::printf("wrote %s: %d frames (%.1f s) for \"%s\"\n", out.c_str(), clip.frames(), clip.duration(),
+              text.c_str());
   return 0;
 }
 

@@ -56,6 +56,8 @@ cxxopts::Options make_options(const char* argv0) {
   add("grad-clip", "gradient norm clip (0: off)", cxxopts::value<double>());
   add("rollout", "music2dance: fraction of steps trained on the model's own rolled-out history",
       cxxopts::value<double>());
+  add("cue-rate", "text2motion: fraction of windows captioned with a short cue (\"wave your right hand\")",
+      cxxopts::value<double>());
   add("warmup", "linear warm-up steps before the cosine decay", cxxopts::value<int64_t>());
   add("seed", "random seed (batches, initialisation, dropout)", cxxopts::value<uint64_t>());
   add("threads", "CPU threads for torch (0: default)", cxxopts::value<int>());
@@ -114,6 +116,7 @@ train::TrainOptions train_options(const cxxopts::ParseResult& args, const cxxopt
   take(args, "weight-decay", o.weight_decay);
   take(args, "grad-clip", o.grad_clip);
   take(args, "rollout", o.rollout);
+  take(args, "cue-rate", o.cue_rate);
   take(args, "warmup", o.warmup);
   take(args, "seed", o.seed);
   take(args, "threads", o.threads);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "model/cue_caption.h"
 #include "model/text_tokenizer.h"
 #include "motion/error.h"
 #include "motion/features.h"
@@ -104,7 +105,7 @@ motion::Clip TextToMotion::generate(const std::string& text, int frames, uint64_
     throw Error(
         "text2motion: this model has no text tokenizer (no vocabulary in the file, or a CLIP "
         "model whose encoder was not given)");
-  motion::Clip clip = generate(frontend_(text), frames, seed);
+  motion::Clip clip = generate(frontend_(caption_for_cue(text)), frames, seed);
   clip.meta.captions = {text};
   clip.meta.name = "text2motion";
   return clip;

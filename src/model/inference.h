@@ -44,7 +44,8 @@ class TextToMotion {
   bool loaded() const { return static_cast<bool>(model_); }
 
   // frames in [1, text.max_frames]. seed != 0 adds text.sample_noise Gaussian noise to the latent
-  // (seed 0: deterministic).
+  // (seed 0: deterministic). A typed cue ("wave your right hand") is put in the captions' form first
+  // (cue_caption.h); a sentence with its subject is encoded as it is.
   motion::Clip generate(const std::string& text, int frames, uint64_t seed = 0);
   motion::Clip generate(const TextInput& input, int frames, uint64_t seed = 0);
   // Raw (denormalised) features, frames x 269 row-major.

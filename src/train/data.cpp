@@ -10,6 +10,7 @@
 #include "audio/features.h"
 #include "motion/error.h"
 #include "motion/features.h"
+#include "train/cue_captions.h"
 
 namespace e2m::train {
 namespace {
@@ -107,6 +108,10 @@ TrainingData TrainingData::from_datasets(const std::vector<io::Dataset>& dataset
       cd.frames = clip.frames();
       cd.motion = motion::encode_features(clip);
       cd.captions = clip.meta.captions;
+      for (const auto& caption : cd.captions)
+        for (auto& form : cue_forms(caption, clip.meta.content))
+          if (std::find(cd.cues.begin(), cd.cues.end(), form) == cd.cues.end())
+            cd.cues.push_back(std::move(form));
       cd.content = clip.meta.content;
       cd.style = clip.meta.style;
       cd.genre = clip.meta.genre;
@@ -184,6 +189,14 @@ WindowSampler::WindowSampler(const TrainingData& data, std::vector<int> clip_ind
                        group_frames[group(i)]);
 }
 
+const std::string& WindowSampler::pick_caption(const ClipData& c, std::mt19937& rng) const {
+  static const std::string kNone;
+  if (c.captions.empty()) return kNone;
+  const auto& pool =
+      cue_rate_ > 0 && !c.cues.empty() && std::bernoulli_distribution(cue_rate_)(rng) ? c.cues : c.captions;
+  return pool[std::uniform_int_distribution<size_t>(0, pool.size() - 1)(rng)];
+}
+
 Batch WindowSampler::motion_windows(int batch, int frames, std::mt19937& rng, bool from_start) const {
   if (clips_.empty()) throw Error("window sampler: no clips to sample from");
   std::discrete_distribution<int> pick(weights_.begin(), weights_.end());
@@ -195,11 +208,7 @@ Batch WindowSampler::motion_windows(int batch, int frames, std::mt19937& rng, bo
         c.frames > frames && !from_start ? std::uniform_int_distribution<int>(0, c.frames - frames)(rng) : 0;
     copy_frames(c.motion, c.frames, kMotionDim, start, frames,
                 buf.data() + static_cast<size_t>(b) * frames * kMotionDim);
-    if (!c.captions.empty())
-      out.captions.push_back(
-          c.captions[std::uniform_int_distribution<size_t>(0, c.captions.size() - 1)(rng)]);
-    else
-      out.captions.emplace_back();
+    out.captions.push_back(pick_caption(c, rng));
   }
   out.motion = motion_norm_.normalize(torch::from_blob(buf.data(), {batch, frames, kMotionDim}).clone());
   return out;

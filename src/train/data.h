@@ -20,6 +20,7 @@ struct ClipData {
   int frames = 0;
   std::vector<float> motion;          // frames x 269 raw features (motion::encode_features)
   std::vector<std::string> captions;  // text2motion
+  std::vector<std::string> cues;      // the captions' short cue forms (cue_captions.h)
   std::string content, style;         // action and style labels where known (Bandai)
   std::string genre;                  // music2dance
   std::vector<float> audio;           // frames x 39 raw audio features aligned with motion frames
@@ -86,8 +87,12 @@ class WindowSampler {
                       bool with_early = false) const;
 
   bool empty() const { return clips_.empty(); }
+  // text2motion: the fraction of windows whose caption is one of the clip's short cue forms
+  // ("wave your right hand") instead of its sentence. 0 (the default) draws no extra random numbers.
+  void set_cue_rate(double rate) { cue_rate_ = rate; }
 
  private:
+  const std::string& pick_caption(const ClipData& c, std::mt19937& rng) const;
   const TrainingData* data_;
   std::vector<int> clips_;
   // Sampling weight per clip: its length over the total length of its group (content and style,
@@ -95,6 +100,7 @@ class WindowSampler {
   // group every frame equally often.
   std::vector<double> weights_;
   model::Normalization motion_norm_, audio_norm_;
+  double cue_rate_ = 0;
 };
 
 }  // namespace e2m::train

@@ -71,10 +71,10 @@ void apply_run_json(const nlohmann::json& j, TrainOptions& o, const std::string&
     const auto& t = j.at("train");
     if (!t.is_object()) throw Error(where + ": \"train\" must be an object");
     static const char* const kKnown[] = {
-        "steps",       "batch",  "window",           "lr",           "weight_decay",
-        "grad_clip",   "warmup", "decoder_lr_scale", "text_dropout", "seed",
-        "threads",     "device", "checkpoint_every", "val_every",    "log_every",
-        "val_batches", "rollout"};
+        "steps",       "batch",   "window",           "lr",           "weight_decay",
+        "grad_clip",   "warmup",  "decoder_lr_scale", "text_dropout", "seed",
+        "threads",     "device",  "checkpoint_every", "val_every",    "log_every",
+        "val_batches", "rollout", "cue_rate"};
     for (const auto& [key, value] : t.items()) {
       if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown))
         throw Error(where + ": unknown field \"train." + key + "\"");
@@ -89,6 +89,7 @@ void apply_run_json(const nlohmann::json& j, TrainOptions& o, const std::string&
     field(t, "decoder_lr_scale", o.decoder_lr_scale, "train.");
     field(t, "text_dropout", o.text_dropout, "train.");
     field(t, "rollout", o.rollout, "train.");
+    field(t, "cue_rate", o.cue_rate, "train.");
     field(t, "seed", o.seed, "train.");
     field(t, "threads", o.threads, "train.");
     field(t, "device", o.device, "train.");

@@ -173,6 +173,8 @@ void prepare_data(Run& r) {
   const std::vector<int> train_idx = r.data->indices(io::Split::Train);
   if (train_idx.empty()) throw Error("train: the dataset cache(s) have no clips in the train split");
   r.train_set = std::make_unique<WindowSampler>(*r.data, train_idx, r.meta.motion_norm, r.meta.audio_norm);
+  if (o.cue_rate < 0 || o.cue_rate > 1) throw Error("train: --cue-rate must lie in [0, 1]");
+  if (o.kind == ModelKind::Text2Motion) r.train_set->set_cue_rate(o.cue_rate);
   r.val_set = std::make_unique<WindowSampler>(*r.data, r.data->indices(io::Split::Validation),
                                               r.meta.motion_norm, r.meta.audio_norm);
 }

@@ -33,6 +33,10 @@ struct TrainOptions {
   int64_t warmup = 100;           // linear warm-up steps, then cosine decay to lr / 10
   double decoder_lr_scale = 0.5;  // the pretrained decoder moves slower than the new parts
   double text_dropout = 0.1;      // BPE-dropout on captions (typo robustness)
+  // text2motion: fraction of training windows captioned with a short cue form of their caption
+  // ("wave", "wave your right hand"; cue_captions.h) instead of the sentence. Validation keeps the
+  // sentences.
+  double cue_rate = 0.5;
   // music: the fraction of steps trained on the model's own rollout (DESIGN.md 4.3): the last chunk
   // of the motion history is the model's own output from one chunk earlier, not the real dance.
   double rollout = 0.5;

@@ -1,11 +1,11 @@
 // Tests of the CLIP byte-pair tokenizer port and of the default subword text tokenizer.
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
 #include "model/clip_tokenizer.h"
+#include "model/cue_caption.h"
 #include "model/text_tokenizer.h"
 #include "motion/error.h"
 #include "test_support.h"
@@ -38,7 +38,8 @@ const std::vector<std::string> kCaptions = {
 
 }  // namespace
 
-TEST_CASE("clip tokenizer reproduces the published CLIP token ids of every reference text", "[tokenizer][clip]") {
+TEST_CASE("clip tokenizer reproduces the published CLIP token ids of every reference text",
+          "[tokenizer][clip]") {
   E2M_SKIP_UNLESS_EXISTS(clip_dir() / "tokens.json");
   const auto entries = nlohmann::json::parse(std::ifstream(clip_dir() / "tokens.json"));
   REQUIRE(entries.size() == 38);
@@ -48,8 +49,10 @@ TEST_CASE("clip tokenizer reproduces the published CLIP token ids of every refer
     const std::string text = e.at("text").get<std::string>();
     const auto want = e.at("ids").get<std::vector<int64_t>>();
     const auto got = tok.encode(text);
-    if (got == want) ++matched;
-    else FAIL_CHECK("ids differ for \"" << text << "\"");
+    if (got == want)
+      ++matched;
+    else
+      FAIL_CHECK("ids differ for \"" << text << "\"");
   }
   INFO("matched " << matched << " of " << entries.size());
   CHECK(matched == static_cast<int>(entries.size()));
@@ -111,7 +114,8 @@ TEST_CASE("text tokenizer learns subwords and ends every text with the end id", 
   const auto ids = tok.encode("a person walks forward", 77);
   CHECK(ids.back() == kTextEnd);
   // Frequent words become single pieces.
-  CHECK(tok.pieces("a person walks forward") == std::vector<std::string>{"a</w>", "person</w>", "walks</w>", "forward</w>"});
+  CHECK(tok.pieces("a person walks forward") ==
+        std::vector<std::string>{"a</w>", "person</w>", "walks</w>", "forward</w>"});
   for (int64_t id : ids) {
     CHECK(id >= kTextEnd);
     CHECK(id < tok.vocab_size());
@@ -152,7 +156,8 @@ TEST_CASE("text tokenizer keeps most pieces of typos and unseen words", "[tokeni
   CHECK(std::count(ids.begin(), ids.end(), kTextUnk) == 1);
 }
 
-TEST_CASE("text tokenizer vocabulary round-trips through JSON and rejects malformed JSON", "[tokenizer][text]") {
+TEST_CASE("text tokenizer vocabulary round-trips through JSON and rejects malformed JSON",
+          "[tokenizer][text]") {
   const TextTokenizer tok = TextTokenizer::train(kCaptions, 300);
   const auto j = tok.to_json();
   const TextTokenizer back = TextTokenizer::from_json(nlohmann::json::parse(j.dump()));
@@ -170,7 +175,8 @@ TEST_CASE("text tokenizer vocabulary round-trips through JSON and rejects malfor
   CHECK_THROWS_AS(TextTokenizer::from_json(bad), e2m::Error);
 }
 
-TEST_CASE("text tokenizer BPE-dropout yields finer segmentations of the same characters", "[tokenizer][text]") {
+TEST_CASE("text tokenizer BPE-dropout yields finer segmentations of the same characters",
+          "[tokenizer][text]") {
   const TextTokenizer tok = TextTokenizer::train(kCaptions, 400);
   std::mt19937 rng(7);
   const auto plain = tok.encode("a person walks forward", 77);
@@ -193,4 +199,17 @@ TEST_CASE("text input batches pad with 0 and mark padding in the mask", "[tokeni
   CHECK(in.pad_mask[0].sum().item<int64_t>() == 5);
   CHECK(in.pad_mask[1].sum().item<int64_t>() == 7);
   CHECK_THROWS_AS(make_text_input({{}}, 8), e2m::Error);
+}
+
+TEST_CASE("a typed cue is put in the captions' form, a sentence is left alone", "[model][text][cues]") {
+  CHECK(caption_for_cue("wave your right hand") == "a person waves the right hand");
+  CHECK(caption_for_cue("Bow") == "a person bows");
+  CHECK(caption_for_cue("say bye") == "a person says bye");
+  CHECK(caption_for_cue("punch") == "a person punches");
+  CHECK(caption_for_cue("carry the box") == "a person carries the box");
+  CHECK(caption_for_cue("go") == "a person goes");
+  CHECK(caption_for_cue("bwo") == "a person bwos");
+  CHECK(caption_for_cue("A person waves both hands") == "A person waves both hands");
+  CHECK(caption_for_cue("someone runs") == "someone runs");
+  CHECK(caption_for_cue("  ") == "  ");
 }

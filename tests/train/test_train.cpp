@@ -19,6 +19,7 @@
 #include "motion/rotation.h"
 #include "test_support.h"
 #include "tiny_run.h"
+#include "train/cue_captions.h"
 #include "train/data.h"
 #include "train/log.h"
 #include "train/progress.h"
@@ -445,6 +446,40 @@ TEST_CASE("text windows start at the clip's first frame, as generation does", "[
   CHECK(from_start.motion.select(2, motion::kFeatRootY).select(1, 0).min().item<float>() == Approx(0.9f));
   const auto anywhere = sampler.motion_windows(64, 40, rng);
   CHECK(anywhere.motion.select(2, motion::kFeatRootY).select(1, 0).max().item<float>() > 0.95f);
+}
+
+TEST_CASE("cue forms turn a caption into what a performer types", "[train][data][cues]") {
+  const auto forms = train::cue_forms("A person waves the right hand energetically.", "wave-right-hand");
+  const std::vector<std::string> want = {"wave", "wave your right hand", "wave your right hand energetically",
+                                         "wave right hand"};
+  CHECK(forms == want);
+  const auto bye = train::cue_forms("a person waves goodbye with one hand like an old person", "bye");
+  CHECK(std::find(bye.begin(), bye.end(), "wave goodbye with one hand") != bye.end());
+  CHECK(std::find(bye.begin(), bye.end(), "bye") != bye.end());
+  const auto turn = train::cue_forms("a person walks and turn left in a masculine way", "walk-turn-left");
+  CHECK(std::find(turn.begin(), turn.end(), "walk and turn left") != turn.end());
+  CHECK(train::cue_forms("someone dashes forward", "")[0] == "dash");
+  CHECK(train::cue_forms("a person carries a box", "")[0] == "carry");
+  CHECK(train::cue_forms("", "").empty());
+}
+
+TEST_CASE("text windows take cue forms at the cue rate and sentences otherwise", "[train][data][cues]") {
+  const auto data = marked_data({marked_clip("wave", 100, 0.9)});
+  REQUIRE(data.clips()[0].cues == std::vector<std::string>{"do", "do wave", "wave"});
+  train::WindowSampler sampler(data, data.indices(io::Split::Train), {});
+  auto sentences = [](const train::Batch& b) {
+    return std::count(b.captions.begin(), b.captions.end(), "a person does wave");
+  };
+  std::mt19937 rng(5);
+  CHECK(sentences(sampler.motion_windows(200, 8, rng)) == 200);
+  sampler.set_cue_rate(0.5);
+  const auto half = sampler.motion_windows(2000, 8, rng);
+  CHECK(sentences(half) == Approx(1000).margin(100));
+  CHECK(std::count(half.captions.begin(), half.captions.end(), "wave") > 200);
+  sampler.set_cue_rate(1.0);
+  CHECK(sentences(sampler.motion_windows(200, 8, rng)) == 0);
+  sampler.set_cue_rate(0);
+  CHECK(sentences(sampler.motion_windows(200, 8, rng)) == 200);
 }
 
 TEST_CASE("the music start frame is a real first pose standing still", "[train][data]") {
