@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -85,8 +86,8 @@ void bench_music(const std::string& prefix, const std::string& what, model::Musi
   report.push_back({"model", prefix + "_240_frames_offline", offline_ms, "ms",
                     "same causal model, audio half batched over the chunks; " + ctx});
   report.push_back({"model", prefix + "_chunk", live_ms / chunks, "ms",
-                    "one live chunk (" + std::to_string(chunk) +
-                        " frames = " + std::to_string(chunk * 1000 / cfg.fps) + " ms of motion)"});
+                    "one live chunk (" + std::to_string(chunk) + " frames = " +
+                        std::to_string(std::lround(chunk * 1000.0 / cfg.fps)) + " ms of motion)"});
   bench_music_stages(prefix, cfg, runs, report);
   report.push_back({"model", "params_" + prefix, static_cast<double>(m2d.parameter_count()), "count", shape});
 }
