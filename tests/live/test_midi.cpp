@@ -506,7 +506,13 @@ TEST_CASE("midi input through RtMidi's JACK backend: cues, controllers, learn, c
     CHECK(in.stats().messages - handshake == 2);
   }
   SECTION("CC 0..127 maps onto intensity 0..1") {
-    for (int v = 0; v <= 127; ++v) send(out, {0xB0, 7, static_cast<unsigned char>(v)});
+    // At MIDI's wire rate (a 3-byte message every 0.96 ms on a DIN cable), as a fader sweep arrives:
+    // a burst of 128 in one go overflows the sending RtMidi's JACK port when its cycle is late (seen
+    // under ThreadSanitizer on a loaded machine: 0 of 128 arrived, or stale bytes).
+    for (int v = 0; v <= 127; ++v) {
+      send(out, {0xB0, 7, static_cast<unsigned char>(v)});
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     const auto got = wait_commands(q, 128);
     REQUIRE(got.size() == 128);
     for (int v = 0; v <= 127; ++v) {
