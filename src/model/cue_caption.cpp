@@ -8,10 +8,6 @@ namespace e2m::model {
 
 namespace {
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 bool vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
 
 // wave -> waves, punch -> punches, go -> goes, carry -> carries, say -> says, do -> does.
@@ -22,7 +18,7 @@ std::string third_person(const std::string& verb) {
   if (verb.size() >= 2 && verb.back() == 'y' && !vowel(verb[verb.size() - 2]))
     return verb.substr(0, verb.size() - 1) + "ies";
   for (const char* tail : {"s", "sh", "ch", "x", "z"})
-    if (ends_with(verb, tail)) return verb + "es";
+    if (verb.ends_with(tail)) return verb + "es";
   return verb + "s";
 }
 

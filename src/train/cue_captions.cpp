@@ -20,20 +20,15 @@ std::vector<std::string> words_of(const std::string& text) {
   return words;
 }
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 // Third person singular -> base form: carries -> carry, dashes -> dash, goes -> go, waves -> wave.
 std::string imperative(const std::string& verb) {
   if (verb == "does") return "do";
   if (verb == "has") return "have";
   if (verb == "is") return "be";
-  if (verb.size() > 4 && ends_with(verb, "ies")) return verb.substr(0, verb.size() - 3) + "y";
+  if (verb.size() > 4 && verb.ends_with("ies")) return verb.substr(0, verb.size() - 3) + "y";
   for (const char* tail : {"sses", "shes", "ches", "xes", "zes", "oes"})
-    if (verb.size() > 4 && ends_with(verb, tail)) return verb.substr(0, verb.size() - 2);
-  if (verb.size() > 2 && ends_with(verb, "s") && !ends_with(verb, "ss"))
-    return verb.substr(0, verb.size() - 1);
+    if (verb.size() > 4 && verb.ends_with(tail)) return verb.substr(0, verb.size() - 2);
+  if (verb.size() > 2 && verb.ends_with("s") && !verb.ends_with("ss")) return verb.substr(0, verb.size() - 1);
   return verb;
 }
 
@@ -49,7 +44,7 @@ size_t subject_length(const std::vector<std::string>& w) {
 // Index of the first word of the style tail: an adverb in -ly, "like ...", or "in a ... way".
 size_t style_start(const std::vector<std::string>& w) {
   for (size_t i = 1; i < w.size(); ++i) {
-    if (w[i] == "like" || (w[i].size() > 4 && ends_with(w[i], "ly") && w[i] != "only")) return i;
+    if (w[i] == "like" || (w[i].size() > 4 && w[i].ends_with("ly") && w[i] != "only")) return i;
     if (w[i] == "in" && w.back() == "way") return i;
   }
   return w.size();
