@@ -120,6 +120,8 @@ void ModelConfig::validate() const {
     require(music.audio_window > 0 && music.motion_window > 0, "music.audio_window/motion_window", "> 0");
     require(music.chunk_frames >= kTemporalDownsample && music.chunk_frames % kTemporalDownsample == 0,
             "music.chunk_frames", "a positive multiple of 8");
+    require(music.context_codes >= 0 && music.context_codes * kTemporalDownsample <= music.motion_window,
+            "music.context_codes", "0 .. motion_window / 8 (the context is decoded from played frames)");
     require(music.conv_channels > 0 && music.conv_blocks >= 0 && music.kernel >= 1, "music.conv_*",
             "channels > 0, blocks >= 0, kernel >= 1");
     require(music.gru_hidden > 0, "music.gru_hidden", "> 0");
@@ -209,6 +211,7 @@ void for_each_field(Config& c, F&& f) {
   f("music", "audio_window", c.music.audio_window);
   f("music", "motion_window", c.music.motion_window);
   f("music", "chunk_frames", c.music.chunk_frames);
+  f("music", "context_codes", c.music.context_codes);
   f("music", "conv_channels", c.music.conv_channels);
   f("music", "conv_blocks", c.music.conv_blocks);
   f("music", "kernel", c.music.kernel);

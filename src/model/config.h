@@ -74,9 +74,14 @@ struct TextConfig {
 
 // Music input adapter + motion output-query provider.
 struct MusicConfig {
-  int audio_window = 60;    // audio history frames ending at "now" (2 s at 30 fps)
-  int motion_window = 60;   // previous motion frames ending at "now"
-  int chunk_frames = 8;     // frames generated per call (multiple of 8)
+  int audio_window = 60;   // audio history frames ending at "now" (2 s at 30 fps)
+  int motion_window = 60;  // previous motion frames ending at "now"
+  int chunk_frames = 8;    // frames generated per call (multiple of 8)
+  // Earlier latent codes decoded together with the chunk's as left context (DESIGN 4.3): the query
+  // provider also predicts the codes of the last context_codes x 8 played frames, the VAE decoder
+  // decodes them with the new codes as one window, and only the chunk's frames are kept. 0 decodes
+  // each chunk's codes alone between the decoder's edge paddings (files without the field).
+  int context_codes = 0;
   int conv_channels = 128;  // residual causal 1D conv blocks over audio frames
   int conv_blocks = 3;
   int kernel = 3;

@@ -257,8 +257,8 @@ std::vector<float> MusicToDance::dance_features(const audio::FeatureFrames& feat
                                         genre_.expand({count, -1}));
     for (int k = 0; k < count; ++k) {
       auto p = torch::from_blob(history_.data(), {1, motion_window(), kMotionDim}, torch::kFloat);
-      auto y =
-          model_->decoder(model_->decode_chunk(encoded.slice(0, k, k + 1), meta_.motion_norm.normalize(p)));
+      auto y = model_->decode_motion(
+          model_->decode_chunk(encoded.slice(0, k, k + 1), meta_.motion_norm.normalize(p)));
       auto raw = meta_.motion_norm.denormalize(y).contiguous();
       float* dst = &out[static_cast<size_t>(first + k) * c * kMotionDim];
       std::memcpy(dst, raw.data_ptr<float>(), sizeof(float) * c * kMotionDim);

@@ -228,12 +228,15 @@ class Music2DanceImpl : public torch::nn::Module {
  public:
   explicit Music2DanceImpl(const ModelConfig& config);
   // audio (B, audio_window, audio_dim) and prev_motion (B, motion_window, motion_dim) normalised,
-  // genre one-hot (B, genres) -> latent codes (B, chunk / 8, vae.latent).
+  // genre one-hot (B, genres) -> latent codes (B, context_codes + chunk / 8, vae.latent): the
+  // context codes (the last played frames') first, then the chunk's.
   torch::Tensor latent(const torch::Tensor& audio, const torch::Tensor& genre_onehot,
                        const torch::Tensor& prev_motion);
   // -> next chunk, normalised motion features (B, chunk_frames, motion_dim).
   torch::Tensor forward(const torch::Tensor& audio, const torch::Tensor& genre_onehot,
                         const torch::Tensor& prev_motion);
+  // latent's codes decoded as one window -> the chunk's frames (B, chunk_frames, motion_dim).
+  torch::Tensor decode_motion(const torch::Tensor& latent);
   // The part that depends on audio only (offline generation batches it over all chunks):
   // (B, latent_codes, qa.dim).
   torch::Tensor encode_audio(const torch::Tensor& audio, const torch::Tensor& genre_onehot);

@@ -63,11 +63,13 @@ CrossLayerImpl::CrossLayerImpl(int dim, int heads, int ff, double dropout, bool 
     : self_attention_(self_attention) {
   if (self_attention_) {
     self_attn_ = register_module(
-        "self_attn", torch::nn::MultiheadAttention(torch::nn::MultiheadAttentionOptions(dim, heads).dropout(dropout)));
+        "self_attn",
+        torch::nn::MultiheadAttention(torch::nn::MultiheadAttentionOptions(dim, heads).dropout(dropout)));
     norm0_ = register_module("norm0", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
   }
   cross_attn_ = register_module(
-      "cross_attn", torch::nn::MultiheadAttention(torch::nn::MultiheadAttentionOptions(dim, heads).dropout(dropout)));
+      "cross_attn",
+      torch::nn::MultiheadAttention(torch::nn::MultiheadAttentionOptions(dim, heads).dropout(dropout)));
   ff1_ = register_module("ff1", torch::nn::Linear(dim, ff));
   ff2_ = register_module("ff2", torch::nn::Linear(ff, dim));
   norm1_ = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
@@ -92,10 +94,11 @@ torch::Tensor CrossLayerImpl::forward(const torch::Tensor& queries, const torch:
 
 SelfStackImpl::SelfStackImpl(int dim, int heads, int ff, int layers, double dropout) {
   for (int i = 0; i < layers; ++i) {
-    layers_->push_back(torch::nn::TransformerEncoderLayer(torch::nn::TransformerEncoderLayerOptions(dim, heads)
-                                                              .dim_feedforward(ff)
-                                                              .dropout(dropout)
-                                                              .activation(torch::kGELU)));
+    layers_->push_back(
+        torch::nn::TransformerEncoderLayer(torch::nn::TransformerEncoderLayerOptions(dim, heads)
+                                               .dim_feedforward(ff)
+                                               .dropout(dropout)
+                                               .activation(torch::kGELU)));
   }
   register_module("layers", layers_);
 }
@@ -120,8 +123,8 @@ TextInputAdapterImpl::TextInputAdapterImpl(const ModelConfig& config)
         "embed", torch::nn::Embedding(torch::nn::EmbeddingOptions(cfg_.vocab_size, cfg_.dim).padding_idx(0)));
   }
   positions_ = register_buffer("positions", sinusoidal_positions(cfg_.max_tokens, cfg_.dim));
-  transformer_ = register_module("transformer", SelfStack(cfg_.dim, cfg_.heads, cfg_.ff, cfg_.layers,
-                                                          config.qa.dropout));
+  transformer_ = register_module("transformer",
+                                 SelfStack(cfg_.dim, cfg_.heads, cfg_.ff, cfg_.layers, config.qa.dropout));
   to_codes_ = register_module("to_codes", torch::nn::Linear(cfg_.max_tokens, codes_));
   to_dim_ = register_module("to_dim", torch::nn::Linear(cfg_.dim, config.qa.dim));
 }
@@ -159,8 +162,10 @@ torch::Tensor TextInputAdapterImpl::forward(const TextInput& text) {
 MusicInputAdapterImpl::MusicInputAdapterImpl(const ModelConfig& config)
     : cfg_(config.music), kernel_(config.music.kernel) {
   const int in = config.audio_dim + config.genre_count();
-  conv_in_ = register_module("conv_in", torch::nn::Conv1d(torch::nn::Conv1dOptions(in, cfg_.conv_channels, kernel_)));
-  for (int i = 0; i < cfg_.conv_blocks; ++i) blocks_->push_back(ResConv1d(cfg_.conv_channels, kernel_, /*causal=*/true));
+  conv_in_ = register_module("conv_in",
+                             torch::nn::Conv1d(torch::nn::Conv1dOptions(in, cfg_.conv_channels, kernel_)));
+  for (int i = 0; i < cfg_.conv_blocks; ++i)
+    blocks_->push_back(ResConv1d(cfg_.conv_channels, kernel_, /*causal=*/true));
   register_module("blocks", blocks_);
   gru_ = register_module("gru", torch::nn::GRU(torch::nn::GRUOptions(cfg_.conv_channels, cfg_.gru_hidden)
                                                    .batch_first(true)
@@ -189,10 +194,12 @@ torch::Tensor MusicInputAdapterImpl::forward(const torch::Tensor& audio, const t
 QueryAwareAutoencoderImpl::QueryAwareAutoencoderImpl(const QaConfig& config) : cfg_(config) {
   latent_query_ = register_parameter("latent_query", torch::randn({cfg_.latent_codes, cfg_.dim}) * 0.02);
   positions_ = register_buffer("positions", sinusoidal_positions(cfg_.latent_codes, cfg_.dim));
-  in_attn_ = register_module("in_attn", torch::nn::MultiheadAttention(
-                                            torch::nn::MultiheadAttentionOptions(cfg_.dim, cfg_.heads).dropout(cfg_.dropout)));
+  in_attn_ = register_module(
+      "in_attn", torch::nn::MultiheadAttention(
+                     torch::nn::MultiheadAttentionOptions(cfg_.dim, cfg_.heads).dropout(cfg_.dropout)));
   in_norm_ = register_module("in_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({cfg_.dim})));
-  encoder_ = register_module("encoder", SelfStack(cfg_.dim, cfg_.heads, cfg_.ff, cfg_.self_layers, cfg_.dropout));
+  encoder_ =
+      register_module("encoder", SelfStack(cfg_.dim, cfg_.heads, cfg_.ff, cfg_.self_layers, cfg_.dropout));
   for (int i = 0; i < cfg_.cross_layers; ++i)
     decoder_->push_back(CrossLayer(cfg_.dim, cfg_.heads, cfg_.ff, cfg_.dropout, /*self_attention=*/true));
   register_module("decoder", decoder_);
@@ -215,21 +222,29 @@ torch::Tensor QueryAwareAutoencoderImpl::encode(const torch::Tensor& adapted) {
   return encoder_(x);
 }
 
-torch::Tensor QueryAwareAutoencoderImpl::paper_attention(const torch::Tensor& q_seq, const torch::Tensor& v_seq) {
+torch::Tensor QueryAwareAutoencoderImpl::paper_attention(const torch::Tensor& q_seq,
+                                                         const torch::Tensor& v_seq) {
   // Training (or any pass that records gradients) runs torch's attention unchanged.
   const bool may_cache = !is_training() && !torch::GradMode::is_enabled();
-  if (!may_cache) return std::get<0>(in_attn_->forward(q_seq, q_seq, v_seq, torch::Tensor(), /*need_weights=*/false));
+  if (!may_cache)
+    return std::get<0>(in_attn_->forward(q_seq, q_seq, v_seq, torch::Tensor(), /*need_weights=*/false));
   const int64_t n = cfg_.latent_codes, d = cfg_.dim, heads = cfg_.heads, hd = d / heads, b = v_seq.size(1);
   const auto& w = in_attn_->in_proj_weight;
   const auto& bias = in_attn_->in_proj_bias;
-  std::vector<int64_t> key = {latent_query_._version(), w._version(), bias._version(), positions_._version(),
+  std::vector<int64_t> key = {latent_query_._version(),
+                              w._version(),
+                              bias._version(),
+                              positions_._version(),
                               reinterpret_cast<int64_t>(latent_query_.data_ptr()),
-                              reinterpret_cast<int64_t>(w.data_ptr()), static_cast<int64_t>(w.device().type())};
+                              reinterpret_cast<int64_t>(w.data_ptr()),
+                              static_cast<int64_t>(w.device().type())};
   if (!cached_weights_.defined() || key != cache_key_) {
     const auto q0 = q_seq.select(1, 0);  // (n, d): the same for every batch row
     auto qp = F::linear(q0, w.slice(0, 0, d), bias.slice(0, 0, d)).view({n, heads, hd}).transpose(0, 1);
-    auto kp = F::linear(q0, w.slice(0, d, 2 * d), bias.slice(0, d, 2 * d)).view({n, heads, hd}).transpose(0, 1);
-    cached_weights_ = torch::softmax(torch::bmm(qp, kp.transpose(1, 2)) / std::sqrt(static_cast<double>(hd)), -1);
+    auto kp =
+        F::linear(q0, w.slice(0, d, 2 * d), bias.slice(0, d, 2 * d)).view({n, heads, hd}).transpose(0, 1);
+    cached_weights_ =
+        torch::softmax(torch::bmm(qp, kp.transpose(1, 2)) / std::sqrt(static_cast<double>(hd)), -1);
     cache_key_ = std::move(key);
   }
   // V projection per batch row and head: (n, b, d) -> (b * heads, n, hd).
@@ -241,7 +256,8 @@ torch::Tensor QueryAwareAutoencoderImpl::paper_attention(const torch::Tensor& q_
   return in_attn_->out_proj(o);
 }
 
-torch::Tensor QueryAwareAutoencoderImpl::decode(const torch::Tensor& latent, const torch::Tensor& output_query) {
+torch::Tensor QueryAwareAutoencoderImpl::decode(const torch::Tensor& latent,
+                                                const torch::Tensor& output_query) {
   auto q = output_query;
   for (const auto& layer : *decoder_) q = layer->as<CrossLayer>()->forward(q, latent);
   return q;
@@ -253,12 +269,14 @@ MotionQueryProviderImpl::MotionQueryProviderImpl(const ModelConfig& config) {
   const auto& m = config.music;
   conv_in_ = register_module(
       "conv_in", torch::nn::Conv1d(torch::nn::Conv1dOptions(config.motion_dim, m.motion_channels, 3)));
-  for (int i = 0; i < m.motion_blocks; ++i) blocks_->push_back(ResConv1d(m.motion_channels, 3, /*causal=*/true));
+  for (int i = 0; i < m.motion_blocks; ++i)
+    blocks_->push_back(ResConv1d(m.motion_channels, 3, /*causal=*/true));
   register_module("blocks", blocks_);
   positions_ = register_buffer("positions", sinusoidal_positions(m.motion_window, m.motion_channels));
-  attention_ = register_module("attention", SelfStack(m.motion_channels, m.motion_heads, 2 * m.motion_channels,
-                                                      1, config.qa.dropout));
-  to_codes_ = register_module("to_codes", torch::nn::Linear(m.motion_window, m.chunk_frames / kTemporalDownsample));
+  attention_ = register_module(
+      "attention", SelfStack(m.motion_channels, m.motion_heads, 2 * m.motion_channels, 1, config.qa.dropout));
+  to_codes_ = register_module(
+      "to_codes", torch::nn::Linear(m.motion_window, m.context_codes + m.chunk_frames / kTemporalDownsample));
   to_dim_ = register_module("to_dim", torch::nn::Linear(m.motion_channels, config.qa.dim));
 }
 

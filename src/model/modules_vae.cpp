@@ -130,7 +130,8 @@ torch::Tensor Music2DanceImpl::encode_audio(const torch::Tensor& audio, const to
   return qa->encode(adapter(audio, genre_onehot));
 }
 
-torch::Tensor Music2DanceImpl::decode_chunk(const torch::Tensor& encoded_audio, const torch::Tensor& prev_motion) {
+torch::Tensor Music2DanceImpl::decode_chunk(const torch::Tensor& encoded_audio,
+                                            const torch::Tensor& prev_motion) {
   return out(qa->decode(encoded_audio, provider(prev_motion)));
 }
 
@@ -139,9 +140,14 @@ torch::Tensor Music2DanceImpl::latent(const torch::Tensor& audio, const torch::T
   return decode_chunk(encode_audio(audio, genre_onehot), prev_motion);
 }
 
+torch::Tensor Music2DanceImpl::decode_motion(const torch::Tensor& latent) {
+  auto frames = decoder(latent);
+  return frames.slice(1, frames.size(1) - cfg_.music.chunk_frames);
+}
+
 torch::Tensor Music2DanceImpl::forward(const torch::Tensor& audio, const torch::Tensor& genre_onehot,
                                        const torch::Tensor& prev_motion) {
-  return decoder(latent(audio, genre_onehot, prev_motion));
+  return decode_motion(latent(audio, genre_onehot, prev_motion));
 }
 
 torch::Tensor Music2DanceImpl::genre_onehot(std::string_view genre) const {

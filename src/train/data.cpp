@@ -8,9 +8,9 @@
 #include <map>
 
 #include "audio/features.h"
+#include "model/cue_caption.h"
 #include "motion/error.h"
 #include "motion/features.h"
-#include "train/cue_captions.h"
 
 namespace e2m::train {
 namespace {
@@ -109,7 +109,7 @@ TrainingData TrainingData::from_datasets(const std::vector<io::Dataset>& dataset
       cd.motion = motion::encode_features(clip);
       cd.captions = clip.meta.captions;
       for (const auto& caption : cd.captions)
-        for (auto& form : cue_forms(caption, clip.meta.content))
+        for (auto& form : model::cue_forms(caption, clip.meta.content))
           if (std::find(cd.cues.begin(), cd.cues.end(), form) == cd.cues.end())
             cd.cues.push_back(std::move(form));
       cd.content = clip.meta.content;

@@ -20,7 +20,7 @@ struct ClipData {
   int frames = 0;
   std::vector<float> motion;          // frames x 269 raw features (motion::encode_features)
   std::vector<std::string> captions;  // text2motion
-  std::vector<std::string> cues;      // the captions' short cue forms (cue_captions.h)
+  std::vector<std::string> cues;      // the captions' short cue forms (model/cue_caption.h)
   std::string content, style;         // action and style labels where known (Bandai)
   std::string genre;                  // music2dance
   std::vector<float> audio;           // frames x 39 raw audio features aligned with motion frames

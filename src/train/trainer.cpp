@@ -288,8 +288,14 @@ torch::Tensor music_loss(Run& r, const Batch& b, bool rollout) {
     prev = torch::cat({prev.slice(1, 0, prev.size(1) - early.size(1)), early}, 1);
   }
   const torch::Tensor target = b.motion.to(r.device);
+  // With context codes the decoded window starts with the last played frames: they are the target
+  // there (the codes that decode them are the chunk's left context), the real chunk after them.
+  const int64_t context = int64_t{r.cfg().music.context_codes} * model::kTemporalDownsample;
+  const torch::Tensor window =
+      context > 0 ? torch::cat({prev.slice(1, prev.size(1) - context), target}, 1) : target;
   torch::Tensor pred;
-  torch::Tensor loss = generator_loss(r, r.m2d->latent(b.audio.to(r.device), genre, prev), target, &pred);
+  torch::Tensor loss = generator_loss(r, r.m2d->latent(b.audio.to(r.device), genre, prev), window, &pred);
+  pred = pred.slice(1, context);
   if (r.cfg().loss.seam > 0) {
     auto raw = [&](const torch::Tensor& x, int64_t at) {
       return r.meta.motion_norm.denormalize(x.slice(1, at, at + 1));

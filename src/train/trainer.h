@@ -34,7 +34,7 @@ struct TrainOptions {
   double decoder_lr_scale = 0.5;  // the pretrained decoder moves slower than the new parts
   double text_dropout = 0.1;      // BPE-dropout on captions (typo robustness)
   // text2motion: fraction of training windows captioned with a short cue form of their caption
-  // ("wave", "wave your right hand"; cue_captions.h) instead of the sentence. Validation keeps the
+  // ("wave", "wave your right hand"; model/cue_caption.h) instead of the sentence. Validation keeps the
   // sentences.
   double cue_rate = 0.5;
   // music: the fraction of steps trained on the model's own rollout (DESIGN.md 4.3): the last chunk

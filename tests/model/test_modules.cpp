@@ -127,6 +127,38 @@ TEST_CASE("music2dance modules produce the documented shapes", "[model]") {
   CHECK(bi->forward(audio, genre, prev).sizes().vec() == std::vector<int64_t>{3, 16, kMotionDim});
 }
 
+TEST_CASE("music2dance decodes its chunk with the played frames' codes as left context", "[model]") {
+  auto c = ModelConfig::tiny(ModelKind::Music2Dance);
+  c.music.context_codes = 2;  // 16 played frames: the whole tiny motion window
+  Music2Dance m(c);
+  m->eval();
+  torch::NoGradGuard ng;
+  auto audio = torch::randn({2, c.music.audio_window, kAudioDim});
+  auto genre = torch::zeros({2, c.genre_count()});
+  genre.index_put_({torch::indexing::Slice(), 0}, 1.0);
+  auto prev = torch::randn({2, c.music.motion_window, kMotionDim});
+  CHECK(m->provider(prev).sizes().vec() == std::vector<int64_t>{2, 3, c.qa.dim});
+  const auto z = m->latent(audio, genre, prev);
+  REQUIRE(z.sizes().vec() == std::vector<int64_t>{2, 3, c.vae.latent});
+  const auto chunk = m->forward(audio, genre, prev);
+  REQUIRE(chunk.sizes().vec() == std::vector<int64_t>{2, 8, kMotionDim});
+  // The chunk is the last 8 frames of the three codes decoded as one window ...
+  CHECK(torch::allclose(chunk, m->decoder(z).slice(1, 16), 1e-5, 1e-6));
+  // ... so the context codes shape it: the chunk's code decoded alone gives other frames.
+  CHECK_FALSE(torch::allclose(chunk, m->decoder(z.slice(1, 2)), 1e-3, 1e-3));
+  auto other = z.clone();
+  other.slice(1, 0, 2).normal_();
+  CHECK_FALSE(torch::allclose(m->decode_motion(other), chunk, 1e-3, 1e-3));
+
+  c.music.context_codes = 3;  // 24 frames of context from a 16-frame window
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("music.context_codes"));
+  c.music.context_codes = 2;
+  CHECK(config_from_json(config_to_json(c)).music.context_codes == 2);
+  auto old_file = config_to_json(c);
+  old_file["music"].erase("context_codes");
+  CHECK(config_from_json(old_file).music.context_codes == 0);  // files from before decode alone
+}
+
 TEST_CASE("motion VAE downsamples time by 8 and decodes back", "[model]") {
   auto c = ModelConfig::tiny(ModelKind::Vae);
   MotionVae vae(c);

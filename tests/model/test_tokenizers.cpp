@@ -1,4 +1,5 @@
 // Tests of the CLIP byte-pair tokenizer port and of the default subword text tokenizer.
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -212,4 +213,14 @@ TEST_CASE("a typed cue is put in the captions' form, a sentence is left alone", 
   CHECK(caption_for_cue("A person waves both hands") == "A person waves both hands");
   CHECK(caption_for_cue("someone runs") == "someone runs");
   CHECK(caption_for_cue("  ") == "  ");
+  CHECK(caption_for_cue("Bow!") == "a person bows");
+  // The two directions agree: a caption's longest cue form goes back to the caption.
+  for (const char* caption : {"a person waves the right hand energetically", "a person bows politely",
+                              "a person carries the box", "a person punches forward"}) {
+    const auto forms = cue_forms(caption, "");
+    REQUIRE_FALSE(forms.empty());
+    const auto longest = std::max_element(forms.begin(), forms.end(),
+                                          [](const auto& a, const auto& b) { return a.size() < b.size(); });
+    CHECK(caption_for_cue(*longest) == caption);
+  }
 }

@@ -5,6 +5,7 @@
 #include "train/trainer.h"
 // clang-format on
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -12,6 +13,8 @@
 #include "audio/audio_file.h"
 #include "audio/demo_track.h"
 #include "io/dataset_cache.h"
+#include "model/cue_caption.h"
+#include "model/inference.h"
 #include "model/model_file.h"
 #include "model/text_tokenizer.h"
 #include "motion/error.h"
@@ -19,7 +22,6 @@
 #include "motion/rotation.h"
 #include "test_support.h"
 #include "tiny_run.h"
-#include "train/cue_captions.h"
 #include "train/data.h"
 #include "train/log.h"
 #include "train/progress.h"
@@ -274,6 +276,23 @@ TEST_CASE("music2dance training on synthetic audio stays finite and caches its a
             ch = o.config.music.chunk_frames;
   CHECK(torch::equal(b.early_prev_motion.slice(1, ch), b.prev_motion.slice(1, 0, mw - ch)));
   CHECK(torch::equal(b.early_audio.slice(1, ch), b.audio.slice(1, 0, aw - ch)));
+
+  SECTION("with the played frames' codes as decoding context") {
+    train::TrainOptions oc = tiny_options(model::ModelKind::Music2Dance, dir / "dance.e2md", "m2d-context");
+    oc.config.music.context_codes = 2;
+    oc.steps = 150;
+    const train::TrainResult rc = train::run_training(oc);
+    WARN("music2dance with context codes: train loss " << rc.first_loss << " -> " << rc.last_loss);
+    CHECK(std::isfinite(rc.last_loss));
+    CHECK(rc.last_loss * 1.35 < rc.first_loss);
+    model::MusicToDance m2d;
+    m2d.load(oc.out, 1);
+    CHECK(m2d.meta().config.music.context_codes == 2);
+    std::vector<float> feats(static_cast<size_t>(m2d.audio_window()) * model::kAudioDim, 0.1f);
+    const auto out = m2d.next_chunk(feats.data());
+    CHECK(out.size() == static_cast<size_t>(m2d.chunk_frames()) * model::kMotionDim);
+    CHECK(std::all_of(out.begin(), out.end(), [](float v) { return std::isfinite(v); }));
+  }
 }
 
 TEST_CASE("training resumed from a checkpoint continues with the same losses", "[train][resume]") {
@@ -449,18 +468,18 @@ TEST_CASE("text windows start at the clip's first frame, as generation does", "[
 }
 
 TEST_CASE("cue forms turn a caption into what a performer types", "[train][data][cues]") {
-  const auto forms = train::cue_forms("A person waves the right hand energetically.", "wave-right-hand");
+  const auto forms = model::cue_forms("A person waves the right hand energetically.", "wave-right-hand");
   const std::vector<std::string> want = {"wave", "wave your right hand", "wave your right hand energetically",
                                          "wave right hand"};
   CHECK(forms == want);
-  const auto bye = train::cue_forms("a person waves goodbye with one hand like an old person", "bye");
+  const auto bye = model::cue_forms("a person waves goodbye with one hand like an old person", "bye");
   CHECK(std::find(bye.begin(), bye.end(), "wave goodbye with one hand") != bye.end());
   CHECK(std::find(bye.begin(), bye.end(), "bye") != bye.end());
-  const auto turn = train::cue_forms("a person walks and turn left in a masculine way", "walk-turn-left");
+  const auto turn = model::cue_forms("a person walks and turn left in a masculine way", "walk-turn-left");
   CHECK(std::find(turn.begin(), turn.end(), "walk and turn left") != turn.end());
-  CHECK(train::cue_forms("someone dashes forward", "")[0] == "dash");
-  CHECK(train::cue_forms("a person carries a box", "")[0] == "carry");
-  CHECK(train::cue_forms("", "").empty());
+  CHECK(model::cue_forms("someone dashes forward", "")[0] == "dash");
+  CHECK(model::cue_forms("a person carries a box", "")[0] == "carry");
+  CHECK(model::cue_forms("", "").empty());
 }
 
 TEST_CASE("text windows take cue forms at the cue rate and sentences otherwise", "[train][data][cues]") {
