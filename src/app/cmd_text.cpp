@@ -8,6 +8,7 @@
 #include "app/default_models.h"
 #include "io/bvh.h"
 #include "model/clip_encoder.h"
+#include "model/cue_caption.h"
 #include "model/inference.h"
 #include "motion/error.h"
 
@@ -89,8 +90,11 @@ int cmd_text(int argc, char** argv) {
   const std::string out =
       args.count("output") ? args["output"].as<std::string>() : file_stem_for(text) + ".bvh";
   io::write_bvh(io::clip_to_bvh(clip), out);
-  std::printf("wrote %s: %d frames (%.1f s) for \"%s\"\n", out.c_str(), clip.frames(), clip.duration(),
-              text.c_str());
+  // Say what the model was given when the cue was put in the captions' form ("bow" -> "a person bows").
+  const std::string given = model::caption_for_cue(text);
+  const std::string as_given = given == text ? "" : " (given as \"" + given + "\")";
+  std::printf("wrote %s: %d frames (%.1f s) for \"%s\"%s\n", out.c_str(), clip.frames(), clip.duration(),
+              text.c_str(), as_given.c_str());
   return 0;
 }
 
