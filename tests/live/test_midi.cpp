@@ -159,8 +159,10 @@ struct JackServer {
     // 128-frame periods (2.7 ms at 48 kHz): RtMidi stamps JACK events per period, so clock ticks
     // arrive with about a period of jitter. Real-time scheduling at a low priority (-R -P 10) keeps a
     // loaded machine from delaying whole periods; where it is not permitted jackd says so in its log
-    // and runs without it.
-    pid = spawn({"jackd", "-R", "-P", "10", "-n", name, "-d", "dummy", "-r", "48000", "-p", "128"}, {},
+    // and runs without it. Synchronous mode (-S): each cycle waits for every client, so the input reads
+    // the sender's port buffer after the sender has written it, however late a slow (sanitized) client
+    // runs; asynchronously it could read a buffer the sender was rewriting (stale values).
+    pid = spawn({"jackd", "-S", "-R", "-P", "10", "-n", name, "-d", "dummy", "-r", "48000", "-p", "128"}, {},
                 dir / "jackd.log");
     jack_set_error_function(quiet);
     jack_set_info_function(quiet);
@@ -191,10 +193,18 @@ bool port_connected(const std::string& server, const std::string& port) {
 // earlier message; that is the sender's side, not the input under test.)
 class JackMidiSender {
  public:
-  explicit JackMidiSender(const std::string& client_name) {
-    jack_status_t status;
-    client_ = jack_client_open(client_name.c_str(), JackNoStartServer, &status);
-    if (!client_) throw std::runtime_error("the test's MIDI sender cannot open a JACK client");
+  JackMidiSender(const std::string& client_name, const std::string& server) {
+    // A second jackd starting beside this one (parallel tests) can refuse a client for a moment.
+    jack_status_t status{};
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (!client_ && Clock::now() < deadline) {
+      client_ = jack_client_open(client_name.c_str(), jack_options_t(JackNoStartServer | JackServerName),
+                                 &status, server.c_str());
+      if (!client_) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!client_)
+      throw std::runtime_error("the test's MIDI sender cannot open a JACK client on " + server + " (status " +
+                               std::to_string(static_cast<int>(status)) + ")");
     port_ = jack_port_register(client_, "out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
     if (!port_ || jack_set_process_callback(client_, &JackMidiSender::process, this) != 0 ||
         jack_activate(client_) != 0) {
@@ -525,7 +535,7 @@ TEST_CASE("midi input through RtMidi's JACK backend: cues, controllers, learn, c
   ScopedEnv env_server("JACK_DEFAULT_SERVER", server.name);
   ScopedEnv env_nostart("JACK_NO_START_SERVER", "1");
 
-  JackMidiSender out("e2mtestsrc");
+  JackMidiSender out("e2mtestsrc", server.name);
   const auto ports = list_midi_ports(MidiBackend::kJack);
   CHECK(std::find(ports.begin(), ports.end(), "e2mtestsrc:out") != ports.end());
 
