@@ -45,6 +45,9 @@ cxxopts::Options make_options(const char* argv0) {
   add("o,out", "output model file", cxxopts::value<std::string>());
   add("vae", "pretrained VAE model file whose decoder is fine-tuned (text2motion, music2dance)",
       cxxopts::value<std::string>());
+  add("init",
+      "fine-tune: start from this model file's weights (same kind and sizes; fresh optimiser and steps)",
+      cxxopts::value<std::string>());
   add("run-dir", "checkpoint/log/plot folder (default <out>.run)", cxxopts::value<std::string>());
   add("tiny", "very small model sizes (smoke runs)");
   add("steps", "optimisation steps", cxxopts::value<int64_t>());
@@ -108,6 +111,7 @@ train::TrainOptions train_options(const cxxopts::ParseResult& args, const cxxopt
   if (args.count("data")) o.datasets = split_paths(args["data"].as<std::string>());
   take_path(args, "out", o.out);
   take_path(args, "vae", o.vae);
+  take_path(args, "init", o.init);
   take_path(args, "run-dir", o.run_dir);
   take(args, "steps", o.steps);
   take(args, "batch", o.batch);

@@ -228,6 +228,7 @@ void for_each_field(Config& c, F&& f) {
   f("loss", "kl", c.loss.kl);
   f("loss", "latent", c.loss.latent);
   f("loss", "seam", c.loss.seam);
+  f("loss", "speed", c.loss.speed);
 }
 
 }  // namespace

@@ -109,6 +109,7 @@ struct LossConfig {
   double kl = 1e-4;      // KL weight of the VAE loss (eq. 15)
   double latent = 0.0;   // optional L2 to the VAE encoder's latent of the target
   double seam = 1.0;     // music: the step from the last played frame into the chunk (losses.h)
+  double speed = 0.0;    // the joints' speed envelope against the real one (losses.h)
 };
 
 struct ModelConfig {

@@ -103,6 +103,18 @@ torch::Tensor seam_loss(const torch::Tensor& pred_first_raw, const torch::Tensor
   return ((step_pred - step_real) / kFkUnitMetres).pow(2).sum(-1).mean();
 }
 
+torch::Tensor speed_envelope_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw,
+                                  double fps) {
+  if (pred_raw.size(1) < 2) return torch::zeros({}, pred_raw.options());
+  auto speeds = [fps](const torch::Tensor& raw) {
+    auto p = world_joint_positions(raw, fps);
+    auto step = p.slice(1, 1) - p.slice(1, 0, p.size(1) - 1);
+    // The small floor keeps the gradient finite where a joint stands still.
+    return (step.pow(2).sum(-1) + 1e-10).sqrt() * fps;
+  };
+  return ((speeds(pred_raw) - speeds(target_raw)) / kSpeedUnit).pow(2).mean();
+}
+
 MotionLossParts motion_loss(const torch::Tensor& pred, const torch::Tensor& target, const Normalization& norm,
                             const LossConfig& weights, double fps) {
   MotionLossParts p;
@@ -111,7 +123,9 @@ MotionLossParts motion_loss(const torch::Tensor& pred, const torch::Tensor& targ
   auto target_raw = norm.denormalize(target);
   p.fk = fk_position_loss(pred_raw, target_raw);
   p.contact = foot_contact_loss(pred_raw, target_raw, fps);
-  p.total = p.feature + weights.fk * p.fk + weights.contact * p.contact;
+  p.speed =
+      weights.speed > 0 ? speed_envelope_loss(pred_raw, target_raw, fps) : torch::zeros({}, pred.options());
+  p.total = p.feature + weights.fk * p.fk + weights.contact * p.contact + weights.speed * p.speed;
   return p;
 }
 

@@ -54,14 +54,23 @@ torch::Tensor foot_contact_loss(const torch::Tensor& pred_raw, const torch::Tens
 torch::Tensor seam_loss(const torch::Tensor& pred_first_raw, const torch::Tensor& played_last_raw,
                         const torch::Tensor& target_first_raw, const torch::Tensor& real_last_raw);
 
+// The speed envelope: each joint's world speed frame to frame (m/s), predicted against real,
+// squared in units of kSpeedUnit and averaged over frames and joints. It asks how fast, not which
+// way, so a model unsure of the direction of a move is not pushed to stand still (the average of
+// two opposite moves is no move; the average of their speeds is their speed).
+inline constexpr double kSpeedUnit = 1.0;  // m/s
+torch::Tensor speed_envelope_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw,
+                                  double fps = 30);
+
 struct MotionLossParts {
   torch::Tensor total;
   torch::Tensor feature;  // eq. 18 on normalised features
   torch::Tensor fk;
   torch::Tensor contact;
+  torch::Tensor speed;  // computed only when loss.speed > 0 (else 0)
 };
-// The generator loss: eq. 18 on normalised features + loss.fk * FK + loss.contact * contacts
-// (raw features via `norm`). pred/target normalised (B, T, 269).
+// The generator loss: eq. 18 on normalised features + loss.fk * FK + loss.contact * contacts +
+// loss.speed * speed envelope (raw features via `norm`). pred/target normalised (B, T, 269).
 MotionLossParts motion_loss(const torch::Tensor& pred, const torch::Tensor& target, const Normalization& norm,
                             const LossConfig& weights, double fps = 30);
 

@@ -60,11 +60,13 @@ void apply_run_json(const nlohmann::json& j, TrainOptions& o, const std::string&
     field(j, "data", data, "");
     o.datasets.assign(data.begin(), data.end());
   }
-  std::string vae, out, run_dir;
+  std::string vae, init, out, run_dir;
   field(j, "vae", vae, "");
+  field(j, "init", init, "");
   field(j, "out", out, "");
   field(j, "run_dir", run_dir, "");
   if (!vae.empty()) o.vae = vae;
+  if (!init.empty()) o.init = init;
   if (!out.empty()) o.out = out;
   if (!run_dir.empty()) o.run_dir = run_dir;
   if (j.contains("train")) {

@@ -119,6 +119,23 @@ void prepare_paths(Run& r) {
   r.resuming = r.o.resume && fs::exists(r.ckpt) && fs::exists(r.optim_path);
 }
 
+// Fine-tuning: the statistics, vocabulary and sizes of the model file it starts from, the loss
+// weights of the run. Sizes that differ from the run's would not load, so they are an error.
+void init_meta(Run& r) {
+  const model::ModelMeta from = model::read_model_meta(r.o.init);
+  if (from.config.kind != r.o.kind)
+    throw Error(r.o.init.string() + ": --init is a " + std::string(model::kind_name(from.config.kind)) +
+                " model, not " + std::string(model::kind_name(r.o.kind)));
+  model::ModelConfig sizes = r.meta.config;
+  sizes.loss = from.config.loss;
+  if (model::config_to_json(sizes) != model::config_to_json(from.config))
+    throw Error(r.o.init.string() + ": --init has other model sizes than the run's configuration");
+  const model::LossConfig loss = r.meta.config.loss;
+  r.meta = from;
+  r.meta.config.loss = loss;
+  r.pretrained_decoder = true;
+}
+
 // The configuration and what comes with it: from the checkpoint when resuming, else from the
 // options and (generators) the pretrained VAE's statistics.
 void prepare_meta(Run& r) {
@@ -134,6 +151,8 @@ void prepare_meta(Run& r) {
     r.start_step = r.meta.extra.value("step", int64_t{0});
     r.prior_seconds = r.meta.extra.value("seconds", 0.0);
     r.pretrained_decoder = r.meta.extra.value("pretrained_decoder", false);
+  } else if (!o.init.empty()) {
+    init_meta(r);
   } else if (!o.vae.empty() && o.kind != ModelKind::Vae) {
     model::ModelMeta vae_meta;
     r.pretrained = model::load_vae(o.vae, &vae_meta);
@@ -157,7 +176,7 @@ void prepare_data(Run& r) {
   dopt.need_captions = o.kind == ModelKind::Text2Motion;
   dopt.need_audio = o.kind == ModelKind::Music2Dance;
   r.data = std::make_unique<TrainingData>(TrainingData::load(o.datasets, dopt));
-  if (!r.resuming) {
+  if (!r.resuming && r.o.init.empty()) {
     if (r.meta.motion_norm.empty()) r.meta.motion_norm = r.data->motion_stats();
     if (o.kind == ModelKind::Music2Dance) {
       r.meta.audio_norm = r.data->audio_stats();
@@ -201,6 +220,8 @@ void build_model(Run& r) {
   }
   if (r.resuming)
     model::load_weights(r.ckpt, r.o.kind, *r.module);
+  else if (!r.o.init.empty())
+    model::load_weights(r.o.init, r.o.kind, *r.module);
   else if (r.pretrained && r.decoder)
     model::copy_decoder(r.pretrained->decoder, *r.decoder);
   r.module->to(r.device);
@@ -388,6 +409,7 @@ void save_final_model(Run& r, const TrainResult& result, double seconds) {
              {"pretrained_decoder", r.pretrained_decoder},
              {"seconds", seconds}};
   if (result.last_val) m.extra["val_loss"] = *result.last_val;
+  if (!r.o.init.empty()) m.extra["init"] = r.o.init.filename().string();
   r.module->to(torch::kCPU);
   model::save_model(r.o.out, m, *r.module);
 }

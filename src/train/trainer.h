@@ -23,6 +23,9 @@ struct TrainOptions {
   // its motion statistics are kept, so the decoder sees the space it was trained in. Recommended
   // for text2motion and music2dance; without it the decoder is trained from scratch.
   std::filesystem::path vae;
+  // Fine-tuning: start from this model file's weights, statistics and vocabulary (same kind and
+  // sizes as `config`), with `config`'s loss weights and a fresh optimiser, schedule and step count.
+  std::filesystem::path init;
 
   int64_t steps = 2000;
   int batch = 32;

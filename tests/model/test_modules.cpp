@@ -358,6 +358,32 @@ TEST_CASE("the seam term wants the chunk to step from the played frame at the re
   CHECK(seam_loss(jump, row(1), row(1), row(1)).item<float>() == Approx(1.0).epsilon(1e-4));
 }
 
+TEST_CASE("the speed envelope asks how fast the joints move, not which way", "[model][loss]") {
+  motion::Clip still = motion::Clip::rest(6);
+  auto sf = motion::encode_features(still);
+  auto standing = torch::from_blob(sf.data(), {1, 6, kMotionDim}).clone();
+  auto gliding = [&](int channel, double speed) {
+    auto g = standing.clone();
+    g.select(-1, channel).slice(1, 1).fill_(speed);
+    return g;
+  };
+  const auto forward = gliding(motion::kFeatRootVel + 1, 1.5), sideways = gliding(motion::kFeatRootVel, -1.5);
+  CHECK(speed_envelope_loss(forward, forward).item<float>() == Approx(0).margin(1e-6));
+  // Every joint moves at 1.5 m/s in the target and stands in the prediction: (1.5 / 1 m/s)^2.
+  CHECK(speed_envelope_loss(standing, forward).item<float>() == Approx(2.25).epsilon(1e-3));
+  // The same speed the other way costs nothing: an unsure model is not pushed to stand still.
+  CHECK(speed_envelope_loss(sideways, forward).item<float>() == Approx(0).margin(1e-4));
+  CHECK(fk_position_loss(sideways, forward).item<float>() ==
+        Approx(0).margin(1e-4));  // FK is heading-relative
+  // Standing exactly still gives a finite gradient; creeping forward, the gradient says: faster.
+  auto still_pred = standing.clone().requires_grad_(true);
+  speed_envelope_loss(still_pred, forward).backward();
+  CHECK(torch::isfinite(still_pred.grad()).all().item<bool>());
+  auto creeping = gliding(motion::kFeatRootVel + 1, 0.01).requires_grad_(true);
+  speed_envelope_loss(creeping, forward).backward();
+  CHECK(creeping.grad().select(-1, motion::kFeatRootVel + 1).slice(1, 1).max().item<float>() < 0);
+}
+
 TEST_CASE("motion loss backpropagates into every generator stage", "[model][loss]") {
   auto c = ModelConfig::tiny(ModelKind::Text2Motion);
   Text2Motion m(c);

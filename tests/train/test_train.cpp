@@ -329,6 +329,40 @@ TEST_CASE("training resumed from a checkpoint continues with the same losses", "
   }
 }
 
+TEST_CASE("fine-tuning starts from a model file's weights with the run's loss weights", "[train][init]") {
+  const auto cache = synthetic_cache("init");
+  train::TrainOptions base = tiny_options(model::ModelKind::Vae, cache, "init-base");
+  base.steps = 60;
+  const train::TrainResult trained = train::run_training(base);
+
+  train::TrainOptions fresh = tiny_options(model::ModelKind::Vae, cache, "init-fresh");
+  fresh.steps = 1;
+  const train::TrainResult untrained = train::run_training(fresh);
+
+  train::TrainOptions ft = tiny_options(model::ModelKind::Vae, cache, "init-ft");
+  ft.steps = 1;
+  ft.init = base.out;
+  ft.config.loss.kl = 0;
+  const train::TrainResult tuned = train::run_training(ft);
+  WARN("first loss: fresh " << untrained.first_loss << ", fine-tuned " << tuned.first_loss
+                            << " (base ended at " << trained.last_loss << ")");
+  // The trained weights carry over: the first step starts where the base run ended, not afresh.
+  CHECK(tuned.start_step == 0);
+  CHECK(tuned.first_loss < 0.5 * untrained.first_loss);
+  const model::ModelMeta from = model::read_model_meta(base.out), to = model::read_model_meta(ft.out);
+  CHECK(to.config.loss.kl == 0);
+  CHECK(from.config.loss.kl > 0);
+  CHECK(to.motion_norm.mean == from.motion_norm.mean);
+  CHECK(to.extra.value("init", "") == base.out.filename().string());
+
+  train::TrainOptions other = ft;
+  other.config.vae.hidden *= 2;
+  CHECK_THROWS_WITH(train::run_training(other), Catch::Contains("other model sizes"));
+  train::TrainOptions kind = tiny_options(model::ModelKind::Text2Motion, cache, "init-kind");
+  kind.init = base.out;
+  CHECK_THROWS_WITH(train::run_training(kind), Catch::Contains("is a vae model"));
+}
+
 TEST_CASE("training reports missing data and bad options clearly", "[train]") {
   train::TrainOptions o;
   o.out = test::temp_dir("train-bad") / "m.e2mm";
@@ -371,7 +405,7 @@ TEST_CASE("run files set the kind, sizes and training options", "[train][run_fil
   train::TrainOptions o;
   train::apply_run_json(nlohmann::json::parse(R"({
       "kind": "text2motion", "preset": "tiny", "model": {"qa": {"dim": 24}},
-      "data": ["a.e2md", "b.e2md"], "vae": "vae.e2mm", "out": "t.e2mm",
+      "data": ["a.e2md", "b.e2md"], "vae": "vae.e2mm", "init": "from.e2mm", "out": "t.e2mm",
       "train": {"steps": 123, "batch": 4, "lr": 0.001, "seed": 9}})"),
                         o, "test");
   CHECK(o.kind == model::ModelKind::Text2Motion);
@@ -382,6 +416,7 @@ TEST_CASE("run files set the kind, sizes and training options", "[train][run_fil
   CHECK(o.batch == 4);
   CHECK(o.seed == 9);
   CHECK(o.vae == "vae.e2mm");
+  CHECK(o.init == "from.e2mm");
   CHECK_THROWS_AS(train::apply_run_json(nlohmann::json::parse(R"({"train": {"stpes": 3}})"), o, "test"),
                   Error);
   CHECK_THROWS_AS(train::apply_run_json(nlohmann::json::parse(R"({"train": {"steps": "many"}})"), o, "test"),
