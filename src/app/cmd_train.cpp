@@ -59,6 +59,8 @@ cxxopts::Options make_options(const char* argv0) {
   add("grad-clip", "gradient norm clip (0: off)", cxxopts::value<double>());
   add("rollout", "music2dance: fraction of steps trained on the model's own rolled-out history",
       cxxopts::value<double>());
+  add("rollout-chunks", "music2dance: how many of the history's last chunks a rollout step plays itself",
+      cxxopts::value<int>());
   add("cue-rate", "text2motion: fraction of windows captioned with a short cue (\"wave your right hand\")",
       cxxopts::value<double>());
   add("warmup", "linear warm-up steps before the cosine decay", cxxopts::value<int64_t>());
@@ -120,6 +122,7 @@ train::TrainOptions train_options(const cxxopts::ParseResult& args, const cxxopt
   take(args, "weight-decay", o.weight_decay);
   take(args, "grad-clip", o.grad_clip);
   take(args, "rollout", o.rollout);
+  take(args, "rollout-chunks", o.rollout_chunks);
   take(args, "cue-rate", o.cue_rate);
   take(args, "warmup", o.warmup);
   take(args, "seed", o.seed);

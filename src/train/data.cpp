@@ -215,15 +215,18 @@ Batch WindowSampler::motion_windows(int batch, int frames, std::mt19937& rng, bo
 }
 
 Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, std::mt19937& rng,
-                                   bool with_early) const {
+                                   int early_chunks) const {
   if (clips_.empty()) throw Error("window sampler: no clips to sample from");
   const int aw = config.music.audio_window, mw = config.music.motion_window,
-            chunk = config.music.chunk_frames;
+            chunk = config.music.chunk_frames, k = early_chunks, early_aw = aw + (k - 1) * chunk;
+  if (k < 0 || k * chunk > mw)
+    throw Error("window sampler: " + std::to_string(k) + " rollout chunks do not fit the motion window");
   std::discrete_distribution<int> pick(weights_.begin(), weights_.end());
   std::vector<float> target(static_cast<size_t>(batch) * chunk * kMotionDim);
   std::vector<float> prev(static_cast<size_t>(batch) * mw * kMotionDim);
   std::vector<float> aud(static_cast<size_t>(batch) * aw * kAudioDim);
-  std::vector<float> early_prev(with_early ? prev.size() : 0), early_aud(with_early ? aud.size() : 0);
+  std::vector<float> early_prev(k > 0 ? prev.size() : 0),
+      early_aud(k > 0 ? static_cast<size_t>(batch) * early_aw * kAudioDim : 0);
   Batch out;
   out.genre = torch::zeros({batch, config.genre_count()});
   for (int b = 0; b < batch; ++b) {
@@ -235,25 +238,25 @@ Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, 
     copy_history(c.motion, c.frames, t - mw + 1, mw, prev.data() + static_cast<size_t>(b) * mw * kMotionDim);
     copy_frames(c.audio, c.frames, kAudioDim, t - aw + 1, aw,
                 aud.data() + static_cast<size_t>(b) * aw * kAudioDim);
-    if (with_early) {
-      copy_history(c.motion, c.frames, t - chunk - mw + 1, mw,
+    if (k > 0) {
+      copy_history(c.motion, c.frames, t - k * chunk - mw + 1, mw,
                    early_prev.data() + static_cast<size_t>(b) * mw * kMotionDim);
-      copy_frames(c.audio, c.frames, kAudioDim, t - chunk - aw + 1, aw,
-                  early_aud.data() + static_cast<size_t>(b) * aw * kAudioDim);
+      copy_frames(c.audio, c.frames, kAudioDim, t - chunk - early_aw + 1, early_aw,
+                  early_aud.data() + static_cast<size_t>(b) * early_aw * kAudioDim);
     }
     int g = -1;
-    for (size_t k = 0; k < config.music.genres.size(); ++k)
-      if (config.music.genres[k] == c.genre) g = static_cast<int>(k);
+    for (size_t i = 0; i < config.music.genres.size(); ++i)
+      if (config.music.genres[i] == c.genre) g = static_cast<int>(i);
     if (g >= 0) out.genre[b][g] = 1.0f;
   }
   out.motion = motion_norm_.normalize(torch::from_blob(target.data(), {batch, chunk, kMotionDim}).clone());
   out.prev_motion = motion_norm_.normalize(torch::from_blob(prev.data(), {batch, mw, kMotionDim}).clone());
   out.audio = audio_norm_.normalize(torch::from_blob(aud.data(), {batch, aw, kAudioDim}).clone());
-  if (with_early) {
+  if (k > 0) {
     out.early_prev_motion =
         motion_norm_.normalize(torch::from_blob(early_prev.data(), {batch, mw, kMotionDim}).clone());
     out.early_audio =
-        audio_norm_.normalize(torch::from_blob(early_aud.data(), {batch, aw, kAudioDim}).clone());
+        audio_norm_.normalize(torch::from_blob(early_aud.data(), {batch, early_aw, kAudioDim}).clone());
   }
   return out;
 }

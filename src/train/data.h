@@ -64,8 +64,10 @@ struct Batch {
   torch::Tensor prev_motion;  // music: (B, motion_window, 269) frames up to "now"
   torch::Tensor audio;        // music: (B, audio_window, 39) frames up to "now"
   torch::Tensor genre;        // music: (B, genres) one-hot
-  // music, rollout: the audio and motion history one chunk earlier (ending at "now" - chunk), from
-  // which the model makes the chunk that then stands in for the last chunk of prev_motion.
+  // music, rollout over K chunks: the real motion history K chunks earlier (motion_window frames
+  // ending at "now" - K x chunk) and the audio of the K steps from there (audio_window + (K - 1) x
+  // chunk frames ending at "now" - chunk). The model makes those K chunks one after the other, and
+  // they stand in for the last K chunks of prev_motion.
   torch::Tensor early_audio, early_prev_motion;
   std::vector<std::string> captions;  // text: one caption per row
 };
@@ -82,9 +84,9 @@ class WindowSampler {
   // query 0 at the start of the action.
   Batch motion_windows(int batch, int frames, std::mt19937& rng, bool from_start = false) const;
   // music2dance: "now" t random; audio_window and motion_window frames up to t, chunk after it.
-  // with_early: also the windows one chunk earlier (Batch::early_*), for rollout training.
+  // early_chunks K > 0: also the windows K chunks earlier (Batch::early_*), for rollout training.
   Batch music_windows(int batch, const model::ModelConfig& config, std::mt19937& rng,
-                      bool with_early = false) const;
+                      int early_chunks = 0) const;
 
   bool empty() const { return clips_.empty(); }
   // text2motion: the fraction of windows whose caption is one of the clip's short cue forms

@@ -106,6 +106,10 @@ void check_options(const TrainOptions& o) {
   if (o.out.empty()) throw Error("train: no output model file given (--out)");
   if (o.steps < 1) throw Error("train: --steps must be at least 1");
   if (o.batch < 1) throw Error("train: --batch must be at least 1");
+  if (o.kind == ModelKind::Music2Dance &&
+      (o.rollout_chunks < 1 || o.rollout_chunks * o.config.music.chunk_frames > o.config.music.motion_window))
+    throw Error("train: --rollout-chunks must lie in [1, motion_window / chunk_frames] (got " +
+                std::to_string(o.rollout_chunks) + ")");
   if (o.kind != ModelKind::Music2Dance && (o.window < 8 || o.window % 8 != 0))
     throw Error("train: --window must be a positive multiple of 8 frames (got " + std::to_string(o.window) +
                 ")");
@@ -295,19 +299,27 @@ torch::Tensor generator_loss(Run& r, const torch::Tensor& latent, const torch::T
   return loss;
 }
 
-// Music: on rollout steps the last chunk of the history is the model's own output from one chunk
-// earlier (as live, where the history is what was played), plus the seam term into the chunk.
-torch::Tensor music_loss(Run& r, const Batch& b, bool rollout) {
-  torch::Tensor prev = b.prev_motion.to(r.device);
-  const torch::Tensor genre = b.genre.to(r.device);
-  if (rollout) {
-    torch::Tensor early;
-    {
-      torch::NoGradGuard no_grad;
-      early = r.m2d->forward(b.early_audio.to(r.device), genre, b.early_prev_motion.to(r.device));
-    }
-    prev = torch::cat({prev.slice(1, 0, prev.size(1) - early.size(1)), early}, 1);
+// Rollout: the model plays the last rollout_chunks chunks of the history itself, one after the other
+// from the real history before them (without gradient), as live, where the history is what was played.
+torch::Tensor rolled_out_history(Run& r, const Batch& b, const torch::Tensor& genre) {
+  torch::NoGradGuard no_grad;
+  const int64_t mw = b.prev_motion.size(1), aw = r.cfg().music.audio_window,
+                chunk = r.cfg().music.chunk_frames, k = r.o.rollout_chunks;
+  const torch::Tensor audio = b.early_audio.to(r.device);
+  torch::Tensor hist = b.early_prev_motion.to(r.device);
+  for (int64_t i = 0; i < k; ++i) {
+    const torch::Tensor played =
+        r.m2d->forward(audio.slice(1, i * chunk, i * chunk + aw), genre, hist.slice(1, hist.size(1) - mw));
+    hist = torch::cat({hist, played}, 1);
   }
+  return hist.slice(1, hist.size(1) - mw);
+}
+
+// Music: on rollout steps the last chunks of the history are the model's own (above), plus the seam
+// term into the chunk.
+torch::Tensor music_loss(Run& r, const Batch& b, bool rollout) {
+  const torch::Tensor genre = b.genre.to(r.device);
+  const torch::Tensor prev = rollout ? rolled_out_history(r, b, genre) : b.prev_motion.to(r.device);
   const torch::Tensor target = b.motion.to(r.device);
   // With context codes the decoded window starts with the last played frames: they are the target
   // there (the codes that decode them are the chunk's left context), the real chunk after them.
@@ -356,7 +368,7 @@ torch::Tensor loss_of(Run& r, const Batch& b, const TokenRows& tokens, bool roll
 
 Batch sample(const Run& r, const WindowSampler& s, int batch, std::mt19937& rng, bool with_early = false) {
   return r.o.kind == ModelKind::Music2Dance
-             ? s.music_windows(batch, r.cfg(), rng, with_early)
+             ? s.music_windows(batch, r.cfg(), rng, with_early ? r.o.rollout_chunks : 0)
              : s.motion_windows(batch, r.frames, rng, r.o.kind == ModelKind::Text2Motion);
 }
 

@@ -43,6 +43,9 @@ struct TrainOptions {
   // music: the fraction of steps trained on the model's own rollout (DESIGN.md 4.3): the last chunk
   // of the motion history is the model's own output from one chunk earlier, not the real dance.
   double rollout = 0.5;
+  // music: how many of the history's last chunks the model plays itself on a rollout step (1 to
+  // motion_window / chunk_frames), one after the other from the real history before them.
+  int rollout_chunks = 1;
   uint64_t seed = 1;
   int threads = 0;              // torch CPU threads; <= 0 keeps the default
   std::string device = "auto";  // "cpu", "cuda" or "auto" (CUDA when available)

@@ -271,11 +271,34 @@ TEST_CASE("music2dance training on synthetic audio stays finite and caches its a
   const auto data = train::TrainingData::load({dir / "dance.e2md"}, dopt);
   train::WindowSampler sampler(data, data.indices(io::Split::Train), {}, {});
   std::mt19937 rng(9);
-  const auto b = sampler.music_windows(16, o.config, rng, true);
+  const auto b = sampler.music_windows(16, o.config, rng, 1);
   const int mw = o.config.music.motion_window, aw = o.config.music.audio_window,
             ch = o.config.music.chunk_frames;
   CHECK(torch::equal(b.early_prev_motion.slice(1, ch), b.prev_motion.slice(1, 0, mw - ch)));
   CHECK(torch::equal(b.early_audio.slice(1, ch), b.audio.slice(1, 0, aw - ch)));
+  // Three chunks of rollout: the real history three chunks earlier, and the audio of the three steps
+  // from there (audio_window + 2 chunks, ending one chunk before "now").
+  model::ModelConfig wide = o.config;
+  wide.music.motion_window = wide.music.audio_window = 40;
+  const auto b3 = sampler.music_windows(16, wide, rng, 3);
+  REQUIRE(b3.early_audio.size(1) == 40 + 2 * ch);
+  CHECK(torch::equal(b3.early_prev_motion.slice(1, 3 * ch), b3.prev_motion.slice(1, 0, 40 - 3 * ch)));
+  CHECK(torch::equal(b3.early_audio.slice(1, 3 * ch), b3.audio.slice(1, 0, 40 - ch)));
+  CHECK_THROWS_WITH(sampler.music_windows(2, wide, rng, 6), Catch::Contains("do not fit"));
+
+  SECTION("rolling out two chunks, the whole history") {
+    train::TrainOptions orc = tiny_options(model::ModelKind::Music2Dance, dir / "dance.e2md", "m2d-rollout");
+    orc.rollout = 1.0;
+    orc.rollout_chunks = 2;
+    orc.steps = 150;
+    const train::TrainResult rr = train::run_training(orc);
+    WARN("music2dance, 2 chunks of rollout on every step: train loss " << rr.first_loss << " -> "
+                                                                       << rr.last_loss);
+    CHECK(std::isfinite(rr.last_loss));
+    CHECK(rr.last_loss * 1.35 < rr.first_loss);
+    orc.rollout_chunks = 3;  // 24 frames of a 16-frame history
+    CHECK_THROWS_WITH(train::run_training(orc), Catch::Contains("--rollout-chunks"));
+  }
 
   SECTION("with the played frames' codes as decoding context") {
     train::TrainOptions oc = tiny_options(model::ModelKind::Music2Dance, dir / "dance.e2md", "m2d-context");
@@ -406,7 +429,7 @@ TEST_CASE("run files set the kind, sizes and training options", "[train][run_fil
   train::apply_run_json(nlohmann::json::parse(R"({
       "kind": "text2motion", "preset": "tiny", "model": {"qa": {"dim": 24}},
       "data": ["a.e2md", "b.e2md"], "vae": "vae.e2mm", "init": "from.e2mm", "out": "t.e2mm",
-      "train": {"steps": 123, "batch": 4, "lr": 0.001, "seed": 9}})"),
+      "train": {"steps": 123, "batch": 4, "lr": 0.001, "seed": 9, "rollout_chunks": 3}})"),
                         o, "test");
   CHECK(o.kind == model::ModelKind::Text2Motion);
   CHECK(o.config.qa.dim == 24);
@@ -417,6 +440,7 @@ TEST_CASE("run files set the kind, sizes and training options", "[train][run_fil
   CHECK(o.seed == 9);
   CHECK(o.vae == "vae.e2mm");
   CHECK(o.init == "from.e2mm");
+  CHECK(o.rollout_chunks == 3);
   CHECK_THROWS_AS(train::apply_run_json(nlohmann::json::parse(R"({"train": {"stpes": 3}})"), o, "test"),
                   Error);
   CHECK_THROWS_AS(train::apply_run_json(nlohmann::json::parse(R"({"train": {"steps": "many"}})"), o, "test"),
