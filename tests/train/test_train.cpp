@@ -448,6 +448,22 @@ TEST_CASE("run files set the kind, sizes and training options", "[train][run_fil
   CHECK_THROWS_AS(train::apply_run_json(nlohmann::json::parse(R"({"kind": "poetry"})"), o, "test"), Error);
 }
 
+TEST_CASE("every run file in training/ reads", "[train][run_file]") {
+  const auto dir = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "training";
+  int files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.path().extension() != ".json") continue;
+    INFO(e.path().string());
+    train::TrainOptions o;
+    CHECK_NOTHROW(train::apply_run_file(e.path(), o));
+    CHECK_FALSE(o.datasets.empty());
+    CHECK_FALSE(o.out.empty());
+    CHECK((!o.init.empty() || !o.vae.empty() || o.kind == model::ModelKind::Vae));
+    ++files;
+  }
+  CHECK(files >= 5);
+}
+
 TEST_CASE("progress bar shows done/total, loss, rate and ETA", "[train][progress]") {
   const std::string line = train::ProgressBar::render(50, 200, 10.0, 0, "loss 0.5", 10);
   CHECK(line.find("50/200") != std::string::npos);
