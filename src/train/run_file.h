@@ -7,6 +7,7 @@
 //     "model": { "qa": { "dim": 128 } },     overrides merged into the preset's config
 //     "data": ["bandai.e2md"],               dataset caches (relative to the working directory)
 //     "vae": "models/vae_bandai.e2mm",       pretrained VAE (text2motion, music2dance)
+//     "init": "out/base.e2mm",               or: fine-tune this model file (same kind and sizes)
 //     "out": "models/text2motion_bandai.e2mm",
 //     "train": { "steps": 20000, "batch": 32, "window": 64, "lr": 3e-4, "seed": 1, ... }
 //   }
