@@ -13,9 +13,8 @@
 //   }
 // Every "train" key is a TrainOptions field name (checkpoint_every, val_every, ...).
 #pragma once
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "train/trainer.h"
 
