@@ -61,6 +61,10 @@ cxxopts::Options make_options(const char* argv0) {
       cxxopts::value<double>());
   add("rollout-chunks", "music2dance: how many of the history's last chunks a rollout step plays itself",
       cxxopts::value<int>());
+  add("hold-history",
+      "music2dance: fraction of windows whose history is its last frame held still (music and genre carry "
+      "on)",
+      cxxopts::value<double>());
   add("cue-rate", "text2motion: fraction of windows captioned with a short cue (\"wave your right hand\")",
       cxxopts::value<double>());
   add("warmup", "linear warm-up steps before the cosine decay", cxxopts::value<int64_t>());
@@ -123,6 +127,7 @@ train::TrainOptions train_options(const cxxopts::ParseResult& args, const cxxopt
   take(args, "grad-clip", o.grad_clip);
   take(args, "rollout", o.rollout);
   take(args, "rollout-chunks", o.rollout_chunks);
+  take(args, "hold-history", o.hold_history);
   take(args, "cue-rate", o.cue_rate);
   take(args, "warmup", o.warmup);
   take(args, "seed", o.seed);

@@ -229,6 +229,7 @@ void for_each_field(Config& c, F&& f) {
   f("loss", "latent", c.loss.latent);
   f("loss", "seam", c.loss.seam);
   f("loss", "speed", c.loss.speed);
+  f("loss", "beat", c.loss.beat);
 }
 
 }  // namespace

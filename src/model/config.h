@@ -110,6 +110,7 @@ struct LossConfig {
   double latent = 0.0;   // optional L2 to the VAE encoder's latent of the target
   double seam = 1.0;     // music: the step from the last played frame into the chunk (losses.h)
   double speed = 0.0;    // the joints' speed envelope against the real one (losses.h)
+  double beat = 0.0;     // music: speed dips where the beat clock ticks (losses.h, beat_dip_loss)
 };
 
 struct ModelConfig {

@@ -115,6 +115,23 @@ torch::Tensor speed_envelope_loss(const torch::Tensor& pred_raw, const torch::Te
   return ((speeds(pred_raw) - speeds(target_raw)) / kSpeedUnit).pow(2).mean();
 }
 
+torch::Tensor beat_dip_loss(const torch::Tensor& motion_raw, const torch::Tensor& beats, double fps) {
+  const int64_t c = beats.size(1);
+  auto p = world_joint_positions(motion_raw, fps);
+  auto step = p.slice(1, 1) - p.slice(1, 0, p.size(1) - 1);
+  auto s = ((step.pow(2).sum(-1) + 1e-10).sqrt() * fps).mean(-1) / kSpeedUnit;  // (B, C)
+  const double margin = kBeatDipMargin / kSpeedUnit;
+  auto on = (beats > 0.5).to(s.dtype());
+  auto cost = torch::zeros_like(s);
+  if (c > 1) {
+    auto left = torch::relu(s.slice(1, 1) - s.slice(1, 0, c - 1) + margin);   // frames 1..C-1
+    auto right = torch::relu(s.slice(1, 0, c - 1) - s.slice(1, 1) + margin);  // frames 0..C-2
+    cost = cost + torch::nn::functional::pad(left, torch::nn::functional::PadFuncOptions({1, 0})) +
+           torch::nn::functional::pad(right, torch::nn::functional::PadFuncOptions({0, 1}));
+  }
+  return (cost * on).sum() / on.sum().clamp_min(1.0);
+}
+
 MotionLossParts motion_loss(const torch::Tensor& pred, const torch::Tensor& target, const Normalization& norm,
                             const LossConfig& weights, double fps) {
   MotionLossParts p;

@@ -62,6 +62,16 @@ inline constexpr double kSpeedUnit = 1.0;  // m/s
 torch::Tensor speed_envelope_loss(const torch::Tensor& pred_raw, const torch::Tensor& target_raw,
                                   double fps = 30);
 
+// Speed dips on the beat: a dancer's joints slow down as a beat lands (DESIGN.md 6, Beat Align
+// Score). motion_raw (B, 1 + C, 269) is the last played frame followed by the chunk; beats (B, C)
+// is 1 at the chunk's frames where the beat clock ticks. With s_k the mean joint world speed moving
+// into chunk frame k (m/s), each beat frame costs relu(s_k - s_{k-1} + margin) and
+// relu(s_k - s_{k+1} + margin) for the neighbours inside the chunk, in units of kSpeedUnit, averaged
+// over beat frames (0 when the chunk has none). The speed envelope keeps the dance's speed; this
+// term only asks where its dips fall.
+inline constexpr double kBeatDipMargin = 0.05;  // m/s: about twice the smallest dip BAS counts
+torch::Tensor beat_dip_loss(const torch::Tensor& motion_raw, const torch::Tensor& beats, double fps = 30);
+
 struct MotionLossParts {
   torch::Tensor total;
   torch::Tensor feature;  // eq. 18 on normalised features

@@ -79,6 +79,13 @@ void copy_history(const std::vector<float>& src, int frames, int start, int n, f
   for (int k = 0; k < n && start + k < 0; ++k) stand_still(dst + static_cast<size_t>(k) * kMotionDim);
 }
 
+// A held history: its last frame, standing still, in every one of its n rows.
+void hold_history(int n, float* dst) {
+  float* last = dst + static_cast<size_t>(n - 1) * kMotionDim;
+  stand_still(last);
+  for (int k = 0; k < n - 1; ++k) std::copy_n(last, kMotionDim, dst + static_cast<size_t>(k) * kMotionDim);
+}
+
 }  // namespace
 
 TrainingData TrainingData::load(const std::vector<std::filesystem::path>& caches, const DataOptions& opt) {
@@ -229,13 +236,17 @@ Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, 
       early_aud(k > 0 ? static_cast<size_t>(batch) * early_aw * kAudioDim : 0);
   Batch out;
   out.genre = torch::zeros({batch, config.genre_count()});
+  out.beats = torch::zeros({batch, chunk});
   for (int b = 0; b < batch; ++b) {
     const ClipData& c = data_->clips()[static_cast<size_t>(clips_[static_cast<size_t>(pick(rng))])];
     // "now" = t: the chunk t+1..t+chunk lies inside the clip; history before frame 0 repeats frame 0.
     const int t = std::uniform_int_distribution<int>(0, std::max(0, c.frames - 1 - chunk))(rng);
     copy_frames(c.motion, c.frames, kMotionDim, t + 1, chunk,
                 target.data() + static_cast<size_t>(b) * chunk * kMotionDim);
-    copy_history(c.motion, c.frames, t - mw + 1, mw, prev.data() + static_cast<size_t>(b) * mw * kMotionDim);
+    float* history = prev.data() + static_cast<size_t>(b) * mw * kMotionDim;
+    copy_history(c.motion, c.frames, t - mw + 1, mw, history);
+    if (k == 0 && hold_history_ > 0 && std::bernoulli_distribution(hold_history_)(rng))
+      hold_history(mw, history);
     copy_frames(c.audio, c.frames, kAudioDim, t - aw + 1, aw,
                 aud.data() + static_cast<size_t>(b) * aw * kAudioDim);
     if (k > 0) {
@@ -243,6 +254,10 @@ Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, 
                    early_prev.data() + static_cast<size_t>(b) * mw * kMotionDim);
       copy_frames(c.audio, c.frames, kAudioDim, t - chunk - early_aw + 1, early_aw,
                   early_aud.data() + static_cast<size_t>(b) * early_aw * kAudioDim);
+    }
+    for (int f = 0; f < chunk; ++f) {
+      const int at = std::min(t + 1 + f, c.frames - 1);
+      out.beats[b][f] = c.audio[static_cast<size_t>(at) * kAudioDim + audio::kFeatBeat];
     }
     int g = -1;
     for (size_t i = 0; i < config.music.genres.size(); ++i)

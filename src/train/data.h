@@ -64,6 +64,7 @@ struct Batch {
   torch::Tensor prev_motion;  // music: (B, motion_window, 269) frames up to "now"
   torch::Tensor audio;        // music: (B, audio_window, 39) frames up to "now"
   torch::Tensor genre;        // music: (B, genres) one-hot
+  torch::Tensor beats;        // music: (B, chunk) 1 at the chunk's frames where the beat clock ticks
   // music, rollout over K chunks: the real motion history K chunks earlier (motion_window frames
   // ending at "now" - K x chunk) and the audio of the K steps from there (audio_window + (K - 1) x
   // chunk frames ending at "now" - chunk). The model makes those K chunks one after the other, and
@@ -92,6 +93,10 @@ class WindowSampler {
   // text2motion: the fraction of windows whose caption is one of the clip's short cue forms
   // ("wave your right hand") instead of its sentence. 0 (the default) draws no extra random numbers.
   void set_cue_rate(double rate) { cue_rate_ = rate; }
+  // music2dance: the fraction of windows (without rollout) whose motion history is its last frame
+  // held still (velocities zeroed), so the music and the genre, not the motion so far, have to say
+  // how the dance goes on. 0 (the default) draws no extra random numbers.
+  void set_hold_history(double rate) { hold_history_ = rate; }
 
  private:
   const std::string& pick_caption(const ClipData& c, std::mt19937& rng) const;
@@ -103,6 +108,7 @@ class WindowSampler {
   std::vector<double> weights_;
   model::Normalization motion_norm_, audio_norm_;
   double cue_rate_ = 0;
+  double hold_history_ = 0;
 };
 
 }  // namespace e2m::train

@@ -76,7 +76,7 @@ void apply_run_json(const nlohmann::json& j, TrainOptions& o, const std::string&
         "steps",       "batch",   "window",           "lr",           "weight_decay",
         "grad_clip",   "warmup",  "decoder_lr_scale", "text_dropout", "seed",
         "threads",     "device",  "checkpoint_every", "val_every",    "log_every",
-        "val_batches", "rollout", "rollout_chunks",   "cue_rate"};
+        "val_batches", "rollout", "rollout_chunks",   "cue_rate",     "hold_history"};
     for (const auto& [key, value] : t.items()) {
       if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown))
         throw Error(where + ": unknown field \"train." + key + "\"");
@@ -92,6 +92,7 @@ void apply_run_json(const nlohmann::json& j, TrainOptions& o, const std::string&
     field(t, "text_dropout", o.text_dropout, "train.");
     field(t, "rollout", o.rollout, "train.");
     field(t, "rollout_chunks", o.rollout_chunks, "train.");
+    field(t, "hold_history", o.hold_history, "train.");
     field(t, "cue_rate", o.cue_rate, "train.");
     field(t, "seed", o.seed, "train.");
     field(t, "threads", o.threads, "train.");

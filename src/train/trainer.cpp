@@ -110,6 +110,8 @@ void check_options(const TrainOptions& o) {
       (o.rollout_chunks < 1 || o.rollout_chunks * o.config.music.chunk_frames > o.config.music.motion_window))
     throw Error("train: --rollout-chunks must lie in [1, motion_window / chunk_frames] (got " +
                 std::to_string(o.rollout_chunks) + ")");
+  if (o.hold_history < 0 || o.hold_history > 1)
+    throw Error("train: --hold-history must lie in [0, 1] (got " + std::to_string(o.hold_history) + ")");
   if (o.kind != ModelKind::Music2Dance && (o.window < 8 || o.window % 8 != 0))
     throw Error("train: --window must be a positive multiple of 8 frames (got " + std::to_string(o.window) +
                 ")");
@@ -198,6 +200,7 @@ void prepare_data(Run& r) {
   r.train_set = std::make_unique<WindowSampler>(*r.data, train_idx, r.meta.motion_norm, r.meta.audio_norm);
   if (o.cue_rate < 0 || o.cue_rate > 1) throw Error("train: --cue-rate must lie in [0, 1]");
   if (o.kind == ModelKind::Text2Motion) r.train_set->set_cue_rate(o.cue_rate);
+  if (o.kind == ModelKind::Music2Dance) r.train_set->set_hold_history(o.hold_history);
   r.val_set = std::make_unique<WindowSampler>(*r.data, r.data->indices(io::Split::Validation),
                                               r.meta.motion_norm, r.meta.audio_norm);
 }
@@ -336,6 +339,11 @@ torch::Tensor music_loss(Run& r, const Batch& b, bool rollout) {
     const int64_t last = prev.size(1) - 1;
     loss = loss + r.cfg().loss.seam * model::seam_loss(raw(pred, 0), raw(prev, last), raw(target, 0),
                                                        raw(b.prev_motion.to(r.device), last));
+  }
+  if (r.cfg().loss.beat > 0) {
+    const auto played = torch::cat({prev.slice(1, prev.size(1) - 1), pred}, 1);
+    loss = loss + r.cfg().loss.beat * model::beat_dip_loss(r.meta.motion_norm.denormalize(played),
+                                                           b.beats.to(r.device), r.cfg().fps);
   }
   return loss;
 }

@@ -46,6 +46,9 @@ struct TrainOptions {
   // music: how many of the history's last chunks the model plays itself on a rollout step (1 to
   // motion_window / chunk_frames), one after the other from the real history before them.
   int rollout_chunks = 1;
+  // music: the fraction of the other steps' windows whose history is its last frame held still
+  // (velocities zeroed): the music and the genre, not the motion so far, must carry the dance on.
+  double hold_history = 0.0;
   uint64_t seed = 1;
   int threads = 0;              // torch CPU threads; <= 0 keeps the default
   std::string device = "auto";  // "cpu", "cuda" or "auto" (CUDA when available)

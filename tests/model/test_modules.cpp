@@ -384,6 +384,38 @@ TEST_CASE("the speed envelope asks how fast the joints move, not which way", "[m
   CHECK(creeping.grad().select(-1, motion::kFeatRootVel + 1).slice(1, 1).max().item<float>() < 0);
 }
 
+TEST_CASE("the beat term wants the joints' speed to dip where the beat lands", "[model][loss]") {
+  // The played frame and an 8-frame chunk gliding forward; frame k's root speed is speeds[k].
+  motion::Clip still = motion::Clip::rest(9);
+  auto sf = motion::encode_features(still);
+  const auto standing = torch::from_blob(sf.data(), {1, 9, kMotionDim}).clone();
+  auto gliding = [&](std::vector<float> speeds) {
+    auto g = standing.clone();
+    for (int k = 0; k < 8; ++k) g[0][k + 1][motion::kFeatRootVel + 1] = speeds[static_cast<size_t>(k)];
+    return g;
+  };
+  auto beat_at = [](int k) {
+    auto b = torch::zeros({1, 8});
+    b[0][k] = 1.0f;
+    return b;
+  };
+  const auto dip3 = gliding({1.0f, 1.0f, 1.0f, 0.5f, 1.0f, 1.0f, 1.0f, 1.0f});
+  // A dip of 0.5 m/s on the beat: both neighbours are faster by more than the margin.
+  CHECK(beat_dip_loss(dip3, beat_at(3)).item<float>() == Approx(0).margin(1e-5));
+  // The beat a frame later, where the speed climbs out of the dip: 0.5 + margin against the left
+  // neighbour, the margin against the right one, as fast.
+  CHECK(beat_dip_loss(dip3, beat_at(4)).item<float>() == Approx(0.5 + 2 * kBeatDipMargin).epsilon(1e-3));
+  CHECK(beat_dip_loss(dip3, beat_at(5)).item<float>() == Approx(2 * kBeatDipMargin).epsilon(1e-3));
+  // No beat in the chunk: nothing to ask.
+  CHECK(beat_dip_loss(dip3, torch::zeros({1, 8})).item<float>() == 0.0f);
+  // Standing still on the beat still costs the margin both ways, and the gradient is finite.
+  auto still_pred = standing.clone().requires_grad_(true);
+  auto loss = beat_dip_loss(still_pred, beat_at(3));
+  CHECK(loss.item<float>() == Approx(2 * kBeatDipMargin).epsilon(1e-3));
+  loss.backward();
+  CHECK(torch::isfinite(still_pred.grad()).all().item<bool>());
+}
+
 TEST_CASE("motion loss backpropagates into every generator stage", "[model][loss]") {
   auto c = ModelConfig::tiny(ModelKind::Text2Motion);
   Text2Motion m(c);

@@ -12,6 +12,7 @@
 
 #include "audio/audio_file.h"
 #include "audio/demo_track.h"
+#include "audio/features.h"
 #include "io/dataset_cache.h"
 #include "model/cue_caption.h"
 #include "model/inference.h"
@@ -286,6 +287,50 @@ TEST_CASE("music2dance training on synthetic audio stays finite and caches its a
   CHECK(torch::equal(b3.early_audio.slice(1, 3 * ch), b3.audio.slice(1, 0, 40 - ch)));
   CHECK_THROWS_WITH(sampler.music_windows(2, wide, rng, 6), Catch::Contains("do not fit"));
 
+  {  // Held histories: the window's last real pose, standing still, in every row.
+    constexpr int kAudioDim = audio::kAudioFeatureDim;
+    train::WindowSampler held(data, data.indices(io::Split::Train), {}, {});
+    held.set_hold_history(1.0);
+    for (unsigned seed = 1; seed <= 6; ++seed) {
+      std::mt19937 rng_real(seed), rng_held(seed);  // one window each: the same clip and "now"
+      const auto real = sampler.music_windows(1, o.config, rng_real);
+      const auto h = held.music_windows(1, o.config, rng_held);
+      CHECK(torch::equal(h.motion, real.motion));
+      CHECK(torch::equal(h.audio, real.audio));
+      auto last = real.prev_motion.select(1, mw - 1).clone();  // (1, 269)
+      CHECK(last.slice(1, motion::kFeatVel, motion::kFeatContact).abs().sum().item<float>() > 0);
+      last.slice(1, motion::kFeatVel, motion::kFeatContact).zero_();
+      last.slice(1, motion::kFeatRootVel, motion::kFeatRootVel + 2).zero_();
+      last.slice(1, motion::kFeatYawVel, motion::kFeatYawVel + 1).zero_();
+      CHECK(torch::equal(h.prev_motion, last.unsqueeze(1).expand({1, mw, -1})));
+      // The beat flags are the beat clock's over the chunk's own frames (found by its motion and by
+      // the audio frame before it, "now": the synthetic dances repeat their moves).
+      const float* now_audio = real.audio.data_ptr<float>() + static_cast<size_t>(aw - 1) * kAudioDim;
+      int found = 0;
+      for (const auto& clip : data.clips()) {
+        for (int f = 1; f + ch <= clip.frames; ++f) {
+          const auto m = clip.motion.begin() + static_cast<std::ptrdiff_t>(f) * model::kMotionDim;
+          const auto a = clip.audio.begin() + static_cast<std::ptrdiff_t>(f - 1) * kAudioDim;
+          if (!std::equal(m, m + ch * model::kMotionDim, real.motion.data_ptr<float>()) ||
+              !std::equal(a, a + kAudioDim, now_audio))
+            continue;
+          ++found;
+          for (int k = 0; k < ch; ++k)
+            CHECK(real.beats[0][k].item<float>() ==
+                  clip.audio[static_cast<size_t>(f + k) * kAudioDim + audio::kFeatBeat]);
+        }
+      }
+      CHECK(found == 1);
+      // Rollout windows keep their real history: the model plays its last chunks from it.
+      std::mt19937 rng_roll(seed);
+      const auto r1 = held.music_windows(1, o.config, rng_roll, 1);
+      CHECK(torch::equal(r1.early_prev_motion.slice(1, ch), r1.prev_motion.slice(1, 0, mw - ch)));
+    }
+    train::TrainOptions oh = tiny_options(model::ModelKind::Music2Dance, dir / "dance.e2md", "m2d-hold");
+    oh.hold_history = 1.5;
+    CHECK_THROWS_WITH(train::run_training(oh), Catch::Contains("--hold-history"));
+  }
+
   SECTION("rolling out two chunks, the whole history") {
     train::TrainOptions orc = tiny_options(model::ModelKind::Music2Dance, dir / "dance.e2md", "m2d-rollout");
     orc.rollout = 1.0;
@@ -298,6 +343,19 @@ TEST_CASE("music2dance training on synthetic audio stays finite and caches its a
     CHECK(rr.last_loss * 1.35 < rr.first_loss);
     orc.rollout_chunks = 3;  // 24 frames of a 16-frame history
     CHECK_THROWS_WITH(train::run_training(orc), Catch::Contains("--rollout-chunks"));
+  }
+
+  SECTION("held histories on half the windows, with the beat term") {
+    train::TrainOptions ob = tiny_options(model::ModelKind::Music2Dance, dir / "dance.e2md", "m2d-beat");
+    ob.hold_history = 0.5;
+    ob.config.loss.beat = 8;
+    ob.steps = 150;
+    const train::TrainResult rb = train::run_training(ob);
+    WARN("music2dance, held histories and the beat term: train loss " << rb.first_loss << " -> "
+                                                                      << rb.last_loss);
+    CHECK(std::isfinite(rb.last_loss));
+    CHECK(rb.last_loss * 1.35 < rb.first_loss);
+    CHECK(model::read_model_meta(ob.out).config.loss.beat == 8);
   }
 
   SECTION("with the played frames' codes as decoding context") {
@@ -429,7 +487,8 @@ TEST_CASE("run files set the kind, sizes and training options", "[train][run_fil
   train::apply_run_json(nlohmann::json::parse(R"({
       "kind": "text2motion", "preset": "tiny", "model": {"qa": {"dim": 24}},
       "data": ["a.e2md", "b.e2md"], "vae": "vae.e2mm", "init": "from.e2mm", "out": "t.e2mm",
-      "train": {"steps": 123, "batch": 4, "lr": 0.001, "seed": 9, "rollout_chunks": 3}})"),
+      "train": {"steps": 123, "batch": 4, "lr": 0.001, "seed": 9, "rollout_chunks": 3,
+                "hold_history": 0.25}})"),
                         o, "test");
   CHECK(o.kind == model::ModelKind::Text2Motion);
   CHECK(o.config.qa.dim == 24);
@@ -441,6 +500,7 @@ TEST_CASE("run files set the kind, sizes and training options", "[train][run_fil
   CHECK(o.vae == "vae.e2mm");
   CHECK(o.init == "from.e2mm");
   CHECK(o.rollout_chunks == 3);
+  CHECK(o.hold_history == 0.25);
   CHECK_THROWS_AS(train::apply_run_json(nlohmann::json::parse(R"({"train": {"stpes": 3}})"), o, "test"),
                   Error);
   CHECK_THROWS_AS(train::apply_run_json(nlohmann::json::parse(R"({"train": {"steps": "many"}})"), o, "test"),
