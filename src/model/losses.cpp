@@ -1,6 +1,9 @@
 // Training losses: velocity-aware L2 (eq. 16-18), VAE (eq. 15), torch FK positions, foot contacts.
 #include "model/losses.h"
 
+#include <algorithm>
+
+#include "motion/error.h"
 #include "motion/features.h"
 #include "motion/skeleton.h"
 
@@ -115,20 +118,42 @@ torch::Tensor speed_envelope_loss(const torch::Tensor& pred_raw, const torch::Te
   return ((speeds(pred_raw) - speeds(target_raw)) / kSpeedUnit).pow(2).mean();
 }
 
+namespace {
+
+// Gaussian smoothing along dim 1 of (B, N), edges repeated: sigma in samples, cut at 2 sigma.
+torch::Tensor smooth_time(const torch::Tensor& x, double sigma) {
+  const int r = std::max(1, static_cast<int>(2.0 * sigma + 0.5));
+  auto k = torch::arange(-r, r + 1, x.options());
+  k = torch::exp(-0.5 * k * k / (sigma * sigma));
+  k = (k / k.sum()).view({1, 1, -1});
+  namespace F = torch::nn::functional;
+  auto padded = F::pad(x.unsqueeze(1), F::PadFuncOptions({r, r}).mode(torch::kReplicate));
+  return F::conv1d(padded, k).squeeze(1);
+}
+
+}  // namespace
+
 torch::Tensor beat_dip_loss(const torch::Tensor& motion_raw, const torch::Tensor& beats, double fps) {
-  const int64_t c = beats.size(1);
+  const int64_t c = beats.size(1), h = motion_raw.size(1) - c, d = kBeatDipFrames;
+  if (h < 1) throw Error("beat term: the motion must start with at least one played frame");
   auto p = world_joint_positions(motion_raw, fps);
   auto step = p.slice(1, 1) - p.slice(1, 0, p.size(1) - 1);
-  auto s = ((step.pow(2).sum(-1) + 1e-10).sqrt() * fps).mean(-1) / kSpeedUnit;  // (B, C)
+  auto s = ((step.pow(2).sum(-1) + 1e-10).sqrt() * fps).mean(-1) / kSpeedUnit;  // (B, H + C - 1)
+  s = smooth_time(s, 2.5 * fps / 30.0);
+  const int64_t n = s.size(1), first = h - 1;  // s index of the chunk's frame 0
   const double margin = kBeatDipMargin / kSpeedUnit;
-  auto on = (beats > 0.5).to(s.dtype());
-  auto cost = torch::zeros_like(s);
-  if (c > 1) {
-    auto left = torch::relu(s.slice(1, 1) - s.slice(1, 0, c - 1) + margin);   // frames 1..C-1
-    auto right = torch::relu(s.slice(1, 0, c - 1) - s.slice(1, 1) + margin);  // frames 0..C-2
-    cost = cost + torch::nn::functional::pad(left, torch::nn::functional::PadFuncOptions({1, 0})) +
-           torch::nn::functional::pad(right, torch::nn::functional::PadFuncOptions({0, 1}));
+  auto at = s.slice(1, first, first + c);
+  namespace F = torch::nn::functional;
+  // Left neighbours exist for every chunk frame when h > d; right ones only inside the window.
+  auto left = F::pad(s.slice(1, std::max<int64_t>(0, first - d), first + c - d),
+                     F::PadFuncOptions({std::max<int64_t>(0, d - first), 0}).mode(torch::kReplicate));
+  auto right_n = std::min<int64_t>(c, n - first - d);
+  auto cost = torch::relu(at - left + margin);
+  if (right_n > 0) {
+    auto right = torch::relu(at.slice(1, 0, right_n) - s.slice(1, first + d, first + d + right_n) + margin);
+    cost = cost + F::pad(right, F::PadFuncOptions({0, c - right_n}));
   }
+  auto on = (beats > 0.5).to(s.dtype());
   return (cost * on).sum() / on.sum().clamp_min(1.0);
 }
 

@@ -63,13 +63,15 @@ torch::Tensor speed_envelope_loss(const torch::Tensor& pred_raw, const torch::Te
                                   double fps = 30);
 
 // Speed dips on the beat: a dancer's joints slow down as a beat lands (DESIGN.md 6, Beat Align
-// Score). motion_raw (B, 1 + C, 269) is the last played frame followed by the chunk; beats (B, C)
-// is 1 at the chunk's frames where the beat clock ticks. With s_k the mean joint world speed moving
-// into chunk frame k (m/s), each beat frame costs relu(s_k - s_{k-1} + margin) and
-// relu(s_k - s_{k+1} + margin) for the neighbours inside the chunk, in units of kSpeedUnit, averaged
-// over beat frames (0 when the chunk has none). The speed envelope keeps the dance's speed; this
-// term only asks where its dips fall.
-inline constexpr double kBeatDipMargin = 0.05;  // m/s: about twice the smallest dip BAS counts
+// Score). motion_raw (B, H + C, 269) is the last H played frames followed by the chunk's C frames;
+// beats (B, C) is 1 at the chunk's frames where the beat clock ticks. The mean joint world speed
+// (m/s) is smoothed as the Beat Align Score's motion beats are (Gaussian, sigma 2.5 frames at 30
+// fps, cut at 2 sigma), and each beat frame k costs relu(s_k - s_{k-d} + margin) and, inside the
+// chunk, relu(s_k - s_{k+d} + margin) with d = kBeatDipFrames, in units of kSpeedUnit, averaged over
+// beat frames (0 when the chunk has none). The speed envelope keeps how fast the dance goes; this
+// term asks where it slows. (A one-frame dip does not survive the smoothing: it asks for a broad one.)
+inline constexpr double kBeatDipMargin = 0.03;  // m/s, above the 2 cm/s a motion beat must dip
+inline constexpr int kBeatDipFrames = 2;
 torch::Tensor beat_dip_loss(const torch::Tensor& motion_raw, const torch::Tensor& beats, double fps = 30);
 
 struct MotionLossParts {

@@ -341,7 +341,8 @@ torch::Tensor music_loss(Run& r, const Batch& b, bool rollout) {
                                                        raw(b.prev_motion.to(r.device), last));
   }
   if (r.cfg().loss.beat > 0) {
-    const auto played = torch::cat({prev.slice(1, prev.size(1) - 1), pred}, 1);
+    const int64_t h = std::min<int64_t>(prev.size(1), r.cfg().music.chunk_frames);
+    const auto played = torch::cat({prev.slice(1, prev.size(1) - h), pred}, 1);
     loss = loss + r.cfg().loss.beat * model::beat_dip_loss(r.meta.motion_norm.denormalize(played),
                                                            b.beats.to(r.device), r.cfg().fps);
   }

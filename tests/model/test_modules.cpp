@@ -385,13 +385,13 @@ TEST_CASE("the speed envelope asks how fast the joints move, not which way", "[m
 }
 
 TEST_CASE("the beat term wants the joints' speed to dip where the beat lands", "[model][loss]") {
-  // The played frame and an 8-frame chunk gliding forward; frame k's root speed is speeds[k].
-  motion::Clip still = motion::Clip::rest(9);
+  // 8 played frames, then an 8-frame chunk, gliding forward: frame f's root speed is speeds[f].
+  motion::Clip still = motion::Clip::rest(16);
   auto sf = motion::encode_features(still);
-  const auto standing = torch::from_blob(sf.data(), {1, 9, kMotionDim}).clone();
+  const auto standing = torch::from_blob(sf.data(), {1, 16, kMotionDim}).clone();
   auto gliding = [&](std::vector<float> speeds) {
     auto g = standing.clone();
-    for (int k = 0; k < 8; ++k) g[0][k + 1][motion::kFeatRootVel + 1] = speeds[static_cast<size_t>(k)];
+    for (int f = 1; f < 16; ++f) g[0][f][motion::kFeatRootVel + 1] = speeds[static_cast<size_t>(f)];
     return g;
   };
   auto beat_at = [](int k) {
@@ -399,21 +399,28 @@ TEST_CASE("the beat term wants the joints' speed to dip where the beat lands", "
     b[0][k] = 1.0f;
     return b;
   };
-  const auto dip3 = gliding({1.0f, 1.0f, 1.0f, 0.5f, 1.0f, 1.0f, 1.0f, 1.0f});
-  // A dip of 0.5 m/s on the beat: both neighbours are faster by more than the margin.
-  CHECK(beat_dip_loss(dip3, beat_at(3)).item<float>() == Approx(0).margin(1e-5));
-  // The beat a frame later, where the speed climbs out of the dip: 0.5 + margin against the left
-  // neighbour, the margin against the right one, as fast.
-  CHECK(beat_dip_loss(dip3, beat_at(4)).item<float>() == Approx(0.5 + 2 * kBeatDipMargin).epsilon(1e-3));
-  CHECK(beat_dip_loss(dip3, beat_at(5)).item<float>() == Approx(2 * kBeatDipMargin).epsilon(1e-3));
+  // A broad dip (1 -> 0.6 -> 0.2 -> 0.6 -> 1 m/s) centred on chunk frame 3 (frame 11).
+  std::vector<float> speeds(16, 1.0f);
+  speeds[10] = speeds[12] = 0.6f;
+  speeds[11] = 0.2f;
+  const auto dip = gliding(speeds);
+  // On the beat, the smoothed speed two frames either side is faster by more than the margin.
+  CHECK(beat_dip_loss(dip, beat_at(3)).item<float>() == Approx(0).margin(1e-5));
+  // The beat three frames after the dip: the speed two frames before it is lower. Costs.
+  CHECK(beat_dip_loss(dip, beat_at(6)).item<float>() > kBeatDipMargin);
+  // A one-frame dip does not survive the smoothing the Beat Align Score applies: it still costs.
+  std::vector<float> spike(16, 1.0f);
+  spike[11] = 0.8f;
+  CHECK(beat_dip_loss(gliding(spike), beat_at(3)).item<float>() > 0);
   // No beat in the chunk: nothing to ask.
-  CHECK(beat_dip_loss(dip3, torch::zeros({1, 8})).item<float>() == 0.0f);
-  // Standing still on the beat still costs the margin both ways, and the gradient is finite.
+  CHECK(beat_dip_loss(dip, torch::zeros({1, 8})).item<float>() == 0.0f);
+  // Standing still on the beat costs the margin on both sides, and the gradient is finite.
   auto still_pred = standing.clone().requires_grad_(true);
   auto loss = beat_dip_loss(still_pred, beat_at(3));
   CHECK(loss.item<float>() == Approx(2 * kBeatDipMargin).epsilon(1e-3));
   loss.backward();
   CHECK(torch::isfinite(still_pred.grad()).all().item<bool>());
+  CHECK_THROWS_WITH(beat_dip_loss(standing.slice(1, 0, 8), beat_at(3)), Catch::Contains("played frame"));
 }
 
 TEST_CASE("motion loss backpropagates into every generator stage", "[model][loss]") {
