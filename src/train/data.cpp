@@ -237,6 +237,7 @@ Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, 
   Batch out;
   out.genre = torch::zeros({batch, config.genre_count()});
   out.beats = torch::zeros({batch, chunk});
+  auto beats = out.beats.accessor<float, 2>();
   for (int b = 0; b < batch; ++b) {
     const ClipData& c = data_->clips()[static_cast<size_t>(clips_[static_cast<size_t>(pick(rng))])];
     // "now" = t: the chunk t+1..t+chunk lies inside the clip; history before frame 0 repeats frame 0.
@@ -257,7 +258,7 @@ Batch WindowSampler::music_windows(int batch, const model::ModelConfig& config, 
     }
     for (int f = 0; f < chunk; ++f) {
       const int at = std::min(t + 1 + f, c.frames - 1);
-      out.beats[b][f] = c.audio[static_cast<size_t>(at) * kAudioDim + audio::kFeatBeat];
+      beats[b][f] = c.audio[static_cast<size_t>(at) * kAudioDim + audio::kFeatBeat];
     }
     int g = -1;
     for (size_t i = 0; i < config.music.genres.size(); ++i)
