@@ -45,10 +45,33 @@ void bench_music_stages(const std::string& prefix, const model::ModelConfig& cfg
   const auto query = m->provider(prev);
   const auto decoded = m->qa->decode(encoded, query);
   const auto codes = m->out(decoded);
+  std::function<void()> adapt = [&] { m->adapter(audio, genre); };
+  std::function<void()> provide = [&] { m->provider(prev); };
+  if (cfg.music.streaming) {  // live computes the chunk's new feature frames and reuses the rest
+    const auto& mc = cfg.music;
+    const auto audio_frames = m->adapter->frame_features(audio, genre);
+    const auto motion_frames = m->provider->frame_features(prev);
+    const auto fresh_audio = audio.narrow(1, mc.audio_window - (mc.chunk_frames + mc.audio_receptive() - 1),
+                                          mc.chunk_frames + mc.audio_receptive() - 1);
+    const auto fresh_motion = prev.narrow(1, mc.motion_window - (mc.chunk_frames + mc.motion_receptive() - 1),
+                                          mc.chunk_frames + mc.motion_receptive() - 1);
+    adapt = [&, audio_frames, fresh_audio] {
+      m->adapter->frame_features(fresh_audio, genre);
+      m->adapter->from_frames(audio_frames);
+    };
+    provide = [&, motion_frames, fresh_motion] {
+      m->provider->frame_features(fresh_motion);
+      m->provider->from_frames(motion_frames);
+    };
+  }
   const std::vector<std::pair<std::string, std::function<void()>>> stages = {
-      {"audio adapter (convs + GRU)", [&] { m->adapter(audio, genre); }},
+      {cfg.music.streaming ? "audio adapter (streaming: the chunk's new frames)"
+                           : "audio adapter (convs + GRU)",
+       adapt},
       {"QA encode (eq. 8 + self layers)", [&] { m->qa->encode(adapted); }},
-      {"motion query provider", [&] { m->provider(prev); }},
+      {cfg.music.streaming ? "motion query provider (streaming: the chunk's new frames)"
+                           : "motion query provider",
+       provide},
       {"QA decode (cross layers)", [&] { m->qa->decode(encoded, query); }},
       {"output adapter", [&] { m->out(decoded); }},
       {"VAE decoder", [&] { m->decoder(codes); }}};
@@ -64,16 +87,18 @@ void bench_music(const std::string& prefix, const std::string& what, model::Musi
   using namespace e2m::model;
   const ModelConfig& cfg = m2d.meta().config;
   const std::string ctx = std::to_string(torch::get_num_threads()) + " thread(s), " + what;
-  std::vector<float> audio(static_cast<size_t>(cfg.music.audio_window) * kAudioDim);
-  for (size_t i = 0; i < audio.size(); ++i) audio[i] = static_cast<float>((i * 7919) % 100) / 100.0f;
+  // A feature stream as live sees it: each chunk's audio window is the last one moved on by a chunk.
   const int chunk = cfg.music.chunk_frames, chunks = 240 / chunk;
+  std::vector<float> stream(static_cast<size_t>(cfg.music.audio_window + 240) * kAudioDim);
+  for (size_t i = 0; i < stream.size(); ++i) stream[i] = static_cast<float>((i * 7919) % 100) / 100.0f;
   const double live_ms = median_ms(runs, [&] {
     m2d.reset(cfg.music.genres.front());
-    for (int c = 0; c < chunks; ++c) m2d.next_chunk(audio.data());
+    for (int c = 0; c < chunks; ++c) m2d.next_chunk(&stream[static_cast<size_t>(c) * chunk * kAudioDim]);
   });
   const std::string shape = std::to_string(cfg.qa.latent_codes) + " codes, chunks of " +
                             std::to_string(chunk) +
-                            (cfg.qa.paper_attention ? ", eq. 8 literal" : ", Perceiver eq. 8");
+                            (cfg.qa.paper_attention ? ", eq. 8 literal" : ", Perceiver eq. 8") +
+                            (cfg.music.streaming ? ", streaming adapters" : "");
   report.push_back({"model", prefix + "_240_frames_live", live_ms, "ms",
                     std::to_string(chunks) + " causal chunks, one call each (" + shape +
                         "); paper 38.4 ms on RTX 3090; " + ctx});

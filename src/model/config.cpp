@@ -129,6 +129,12 @@ void ModelConfig::validate() const {
                 music.motion_channels % music.motion_heads == 0 && music.motion_blocks >= 0,
             "music.motion_channels/heads/blocks", "channels > 0 divisible by heads");
     require(!music.genres.empty(), "music.genres", "at least one genre");
+    require(!music.streaming || (music.audio_window >= music.audio_receptive() &&
+                                 music.motion_window >= music.motion_receptive()),
+            "music.audio_window/motion_window",
+            "at least the streaming convs' receptive fields (audio " +
+                std::to_string(music.audio_receptive()) + ", motion " +
+                std::to_string(music.motion_receptive()) + " frames)");
   }
 }
 
@@ -220,6 +226,7 @@ void for_each_field(Config& c, F&& f) {
   f("music", "motion_channels", c.music.motion_channels);
   f("music", "motion_blocks", c.music.motion_blocks);
   f("music", "motion_heads", c.music.motion_heads);
+  f("music", "streaming", c.music.streaming);
   f("music", "genres", c.music.genres);
   f("out", "hidden", c.out.hidden);
   f("loss", "alpha", c.loss.alpha);

@@ -91,6 +91,14 @@ struct MusicConfig {
   int motion_channels = 128;   // motion encoder (output-query provider): residual convs
   int motion_blocks = 3;
   int motion_heads = 4;  // + one self-attention block
+  // Streaming adapters (DESIGN 4.3): the audio adapter and the motion query provider become causal
+  // convs without padding (no GRU, no self-attention block), so each frame's features depend on the
+  // last receptive frames alone and a live caller computes only the frames that are new since its
+  // last chunk. false (files without the field): convs + GRU and convs + attention over each window.
+  bool streaming = false;
+  // Input frames behind one feature frame of the streaming adapters.
+  int audio_receptive() const { return 1 + (kernel - 1) * (1 + 2 * conv_blocks); }
+  int motion_receptive() const { return 1 + 2 * (1 + 2 * motion_blocks); }
   std::vector<std::string> genres = {"cha-cha", "rumba",       "tango",          "waltz",           "break",
                                      "pop",     "lock",        "middle-hip-hop", "house",           "waack",
                                      "krump",   "street-jazz", "ballet-jazz",    "la-style-hip-hop"};

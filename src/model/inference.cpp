@@ -123,6 +123,8 @@ void MusicToDance::set_model(Music2Dance model, ModelMeta meta) {
   model_ = std::move(model);
   model_->eval();
   meta_ = std::move(meta);
+  audio_cache_ = FrameCache(meta_.config.music.audio_receptive());
+  motion_cache_ = FrameCache(meta_.config.music.motion_receptive());
   reset(meta_.config.music.genres.front());
   warm_up();
 }
@@ -156,6 +158,8 @@ std::vector<float> MusicToDance::start_features(int frames) const {
 void MusicToDance::reset(const std::string& genre, const motion::Clip* initial) {
   if (!model_) throw Error("music2dance: no model loaded");
   genre_ = model_->genre_onehot(genre);
+  audio_cache_.clear();
+  motion_cache_.clear();
   const int m = motion_window();
   std::vector<float> init =
       initial && initial->frames() > 0 ? motion::encode_features(*initial) : start_features(m);
@@ -171,11 +175,29 @@ void MusicToDance::reset(const std::string& genre, const motion::Clip* initial) 
 void MusicToDance::next_chunk(const float* audio_feats, const float* prev_motion, float* out) {
   if (!model_) throw Error("music2dance: no model loaded");
   torch::InferenceMode guard;
-  auto a = torch::from_blob(const_cast<float*>(audio_feats), {1, audio_window(), kAudioDim}, torch::kFloat);
-  auto p = torch::from_blob(const_cast<float*>(prev_motion), {1, motion_window(), kMotionDim}, torch::kFloat);
-  auto y = model_->forward(meta_.audio_norm.normalize(a), genre_, meta_.motion_norm.normalize(p));
+  auto y = model_->decode_motion(model_->decode_query(encoded_audio(audio_feats), output_query(prev_motion)));
   auto raw = meta_.motion_norm.denormalize(y).contiguous();
   std::memcpy(out, raw.data_ptr<float>(), sizeof(float) * chunk_frames() * kMotionDim);
+}
+
+torch::Tensor MusicToDance::encoded_audio(const float* audio_feats) {
+  auto a = torch::from_blob(const_cast<float*>(audio_feats), {1, audio_window(), kAudioDim}, torch::kFloat);
+  auto normalised = meta_.audio_norm.normalize(a);
+  if (!meta_.config.music.streaming) return model_->encode_audio(normalised, genre_);
+  auto frames =
+      audio_cache_.frames(audio_feats, audio_window(), kAudioDim, normalised,
+                          [&](const torch::Tensor& x) { return model_->adapter->frame_features(x, genre_); });
+  return model_->qa->encode(model_->adapter->from_frames(frames));
+}
+
+torch::Tensor MusicToDance::output_query(const float* prev_motion) {
+  auto p = torch::from_blob(const_cast<float*>(prev_motion), {1, motion_window(), kMotionDim}, torch::kFloat);
+  auto normalised = meta_.motion_norm.normalize(p);
+  if (!meta_.config.music.streaming) return model_->provider(normalised);
+  auto frames =
+      motion_cache_.frames(prev_motion, motion_window(), kMotionDim, normalised,
+                           [&](const torch::Tensor& x) { return model_->provider->frame_features(x); });
+  return model_->provider->from_frames(frames);
 }
 
 void MusicToDance::next_chunk(std::span<const float> audio_feats, std::span<const float> prev_motion,
@@ -194,6 +216,7 @@ void MusicToDance::next_chunk(std::span<const float> audio_feats, std::span<cons
 void MusicToDance::set_genre(const std::string& genre) {
   if (!model_) throw Error("music2dance: no model loaded");
   genre_ = model_->genre_onehot(genre);
+  audio_cache_.clear();  // the genre is part of every audio feature frame
 }
 
 std::vector<float> MusicToDance::next_chunk(const float* audio_feats, const float* prev_motion) {
@@ -256,9 +279,8 @@ std::vector<float> MusicToDance::dance_features(const audio::FeatureFrames& feat
     auto encoded = model_->encode_audio(meta_.audio_norm.normalize(audio_windows(feats, first, count)),
                                         genre_.expand({count, -1}));
     for (int k = 0; k < count; ++k) {
-      auto p = torch::from_blob(history_.data(), {1, motion_window(), kMotionDim}, torch::kFloat);
       auto y = model_->decode_motion(
-          model_->decode_chunk(encoded.slice(0, k, k + 1), meta_.motion_norm.normalize(p)));
+          model_->decode_query(encoded.slice(0, k, k + 1), output_query(history_.data())));
       auto raw = meta_.motion_norm.denormalize(y).contiguous();
       float* dst = &out[static_cast<size_t>(first + k) * c * kMotionDim];
       std::memcpy(dst, raw.data_ptr<float>(), sizeof(float) * c * kMotionDim);

@@ -13,6 +13,7 @@
 
 #include "audio/features.h"
 #include "model/config.h"
+#include "model/frame_cache.h"
 #include "model/model_file.h"
 #include "model/modules.h"
 #include "motion/clip.h"
@@ -108,8 +109,15 @@ class MusicToDance {
 
   const ModelMeta& meta() const { return meta_; }
   int64_t parameter_count() const;
+  // Streaming models: feature frames the adapters computed so far (each once; a window that is not
+  // the previous one shifted is computed whole).
+  int64_t audio_frames_computed() const { return audio_cache_.computed(); }
+  int64_t motion_frames_computed() const { return motion_cache_.computed(); }
 
  private:
+  // The network's halves from raw rows, through the frame caches when the model streams.
+  torch::Tensor encoded_audio(const float* audio_feats);
+  torch::Tensor output_query(const float* prev_motion);
   void push_history(const float* chunk);  // append chunk_frames rows to the motion history
   // Offline: the audio windows (count, audio_window, 39) of chunks first .. first + count - 1.
   torch::Tensor audio_windows(const audio::FeatureFrames& feats, int first, int count) const;
@@ -119,6 +127,7 @@ class MusicToDance {
   ModelMeta meta_;
   torch::Tensor genre_;         // (1, genres)
   std::vector<float> history_;  // motion_window x 269 raw rows
+  FrameCache audio_cache_, motion_cache_;
 };
 
 // Raw features of `frames` frames of the rest pose (the default starting motion).

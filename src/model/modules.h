@@ -20,15 +20,19 @@ struct TextInput {
 
 // ---- building blocks ----
 
-// Residual 1D conv block over (B, C, T): conv-act-conv + skip. causal: left padding only, so output
-// frame t depends on input frames <= t.
+// How a conv block pads time: centred, causal (left only, so output frame t depends on input frames
+// <= t) or none (valid: T - 2 (kernel - 1) frames out, output frame t from input frames t .. t + 2
+// (kernel - 1), whatever the window around them).
+enum class TimePad { centred, causal, valid };
+
+// Residual 1D conv block over (B, C, T): conv-act-conv + skip (cropped to the output in valid mode).
 class ResConv1dImpl : public torch::nn::Module {
  public:
-  ResConv1dImpl(int channels, int kernel, bool causal);
+  ResConv1dImpl(int channels, int kernel, TimePad pad);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
-  int pad_left_, pad_right_;
+  int pad_left_, pad_right_, crop_;
   torch::nn::Conv1d conv1_{nullptr}, conv2_{nullptr};
 };
 TORCH_MODULE(ResConv1d);
@@ -84,10 +88,17 @@ TORCH_MODULE(TextInputAdapter);
 // Music: audio (B, W, audio_dim) ++ genre one-hot (B, G) broadcast over time on channels -> causal
 // conv in + music.conv_blocks causal residual conv blocks -> GRU (unidirectional unless
 // music.bidirectional) -> linear over time (W -> latent_codes) and channels -> (B, codes, qa.dim).
+// Streaming (music.streaming): causal convs without padding and no GRU; forward is
+// from_frames(frame_features(...)).
 class MusicInputAdapterImpl : public torch::nn::Module {
  public:
   explicit MusicInputAdapterImpl(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& audio, const torch::Tensor& genre_onehot);
+  // Streaming only: audio (B, T, 39) -> (B, T - audio_receptive + 1, conv_channels); feature frame
+  // i depends on input frames i .. i + audio_receptive - 1 (and the genre) only.
+  torch::Tensor frame_features(const torch::Tensor& audio, const torch::Tensor& genre_onehot);
+  // Streaming only: the window's feature frames (B, audio_window - audio_receptive + 1, C) -> codes.
+  torch::Tensor from_frames(const torch::Tensor& frames);
 
  private:
   MusicConfig cfg_;
@@ -130,12 +141,20 @@ TORCH_MODULE(QueryAwareAutoencoder);
 
 // Music output-query provider: previous motion (B, M, motion_dim) -> causal residual convs ->
 // self-attention block -> linear over time (M -> chunk / 8) -> (B, chunk / 8, qa.dim).
+// Streaming (music.streaming): convs without padding and no self-attention block, as the audio
+// adapter's.
 class MotionQueryProviderImpl : public torch::nn::Module {
  public:
   explicit MotionQueryProviderImpl(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& prev_motion);
+  // Streaming only: (B, T, 269) -> (B, T - motion_receptive + 1, motion_channels).
+  torch::Tensor frame_features(const torch::Tensor& prev_motion);
+  // Streaming only: the window's feature frames -> output queries.
+  torch::Tensor from_frames(const torch::Tensor& frames);
 
  private:
+  bool streaming_;
+  int window_;
   torch::nn::Conv1d conv_in_{nullptr};
   torch::nn::Sequential blocks_;
   torch::Tensor positions_;  // buffer (M, channels)
@@ -242,6 +261,8 @@ class Music2DanceImpl : public torch::nn::Module {
   torch::Tensor encode_audio(const torch::Tensor& audio, const torch::Tensor& genre_onehot);
   // The part that depends on the previous motion, given encode_audio's result.
   torch::Tensor decode_chunk(const torch::Tensor& encoded_audio, const torch::Tensor& prev_motion);
+  // Same from the output queries (provider's result) -> latent codes.
+  torch::Tensor decode_query(const torch::Tensor& encoded_audio, const torch::Tensor& output_query);
   // One-hot (1, genres) for a genre name.
   torch::Tensor genre_onehot(std::string_view genre) const;
   const ModelConfig& config() const { return cfg_; }

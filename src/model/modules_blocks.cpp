@@ -45,8 +45,12 @@ torch::Tensor linear_over_time(torch::nn::Linear& lin, const torch::Tensor& x) {
 
 // ---- ResConv1d ----
 
-ResConv1dImpl::ResConv1dImpl(int channels, int kernel, bool causal)
-    : pad_left_(causal ? kernel - 1 : (kernel - 1) / 2), pad_right_(causal ? 0 : (kernel - 1) / 2) {
+ResConv1dImpl::ResConv1dImpl(int channels, int kernel, TimePad pad)
+    : pad_left_(pad == TimePad::causal    ? kernel - 1
+                : pad == TimePad::centred ? (kernel - 1) / 2
+                                          : 0),
+      pad_right_(pad == TimePad::centred ? (kernel - 1) / 2 : 0),
+      crop_(pad == TimePad::valid ? 2 * (kernel - 1) : 0) {
   conv1_ = register_module("conv1", torch::nn::Conv1d(torch::nn::Conv1dOptions(channels, channels, kernel)));
   conv2_ = register_module("conv2", torch::nn::Conv1d(torch::nn::Conv1dOptions(channels, channels, kernel)));
 }
@@ -54,7 +58,7 @@ ResConv1dImpl::ResConv1dImpl(int channels, int kernel, bool causal)
 torch::Tensor ResConv1dImpl::forward(const torch::Tensor& x) {
   auto y = conv1_(pad_time(torch::gelu(x), pad_left_, pad_right_));
   y = conv2_(pad_time(torch::gelu(y), pad_left_, pad_right_));
-  return x + y;
+  return (crop_ > 0 ? x.narrow(2, crop_, x.size(2) - crop_) : x) + y;
 }
 
 // ---- CrossLayer ----
@@ -165,8 +169,15 @@ MusicInputAdapterImpl::MusicInputAdapterImpl(const ModelConfig& config)
   conv_in_ = register_module("conv_in",
                              torch::nn::Conv1d(torch::nn::Conv1dOptions(in, cfg_.conv_channels, kernel_)));
   for (int i = 0; i < cfg_.conv_blocks; ++i)
-    blocks_->push_back(ResConv1d(cfg_.conv_channels, kernel_, /*causal=*/true));
+    blocks_->push_back(
+        ResConv1d(cfg_.conv_channels, kernel_, cfg_.streaming ? TimePad::valid : TimePad::causal));
   register_module("blocks", blocks_);
+  if (cfg_.streaming) {
+    const int frames = cfg_.audio_window - cfg_.audio_receptive() + 1;
+    to_codes_ = register_module("to_codes", torch::nn::Linear(frames, config.qa.latent_codes));
+    to_dim_ = register_module("to_dim", torch::nn::Linear(cfg_.conv_channels, config.qa.dim));
+    return;
+  }
   gru_ = register_module("gru", torch::nn::GRU(torch::nn::GRUOptions(cfg_.conv_channels, cfg_.gru_hidden)
                                                    .batch_first(true)
                                                    .bidirectional(cfg_.bidirectional)));
@@ -175,14 +186,37 @@ MusicInputAdapterImpl::MusicInputAdapterImpl(const ModelConfig& config)
   to_dim_ = register_module("to_dim", torch::nn::Linear(gru_out, config.qa.dim));
 }
 
+namespace {
+
+// (B, T, audio) ++ genre one-hot broadcast over time -> (B, audio + genres, T).
+torch::Tensor with_genre(const torch::Tensor& audio, const torch::Tensor& genre_onehot) {
+  const int64_t b = audio.size(0), w = audio.size(1);
+  auto g = genre_onehot.to(audio.dtype()).unsqueeze(1).expand({b, w, genre_onehot.size(1)});
+  return torch::cat({audio, g}, 2).transpose(1, 2);
+}
+
+}  // namespace
+
+torch::Tensor MusicInputAdapterImpl::frame_features(const torch::Tensor& audio,
+                                                    const torch::Tensor& genre_onehot) {
+  if (!cfg_.streaming) throw Error("music input: frame_features needs the streaming adapter");
+  if (audio.dim() != 3 || audio.size(1) < cfg_.audio_receptive())
+    throw Error("music input: expected at least " + std::to_string(cfg_.audio_receptive()) + " audio frames");
+  auto x = conv_in_(with_genre(audio, genre_onehot));
+  if (!blocks_->is_empty()) x = blocks_->forward(x);
+  return torch::gelu(x).transpose(1, 2);  // (B, T - receptive + 1, C)
+}
+
+torch::Tensor MusicInputAdapterImpl::from_frames(const torch::Tensor& frames) {
+  return to_dim_(linear_over_time(to_codes_, frames));
+}
+
 torch::Tensor MusicInputAdapterImpl::forward(const torch::Tensor& audio, const torch::Tensor& genre_onehot) {
   if (audio.dim() != 3 || audio.size(1) != cfg_.audio_window)
     throw Error("music input: expected audio features (B, " + std::to_string(cfg_.audio_window) + ", 39)");
-  const int64_t b = audio.size(0), w = audio.size(1);
-  auto g = genre_onehot.to(audio.dtype()).unsqueeze(1).expand({b, w, genre_onehot.size(1)});
-  auto x = torch::cat({audio, g}, 2).transpose(1, 2);  // (B, C, W)
+  if (cfg_.streaming) return from_frames(frame_features(audio, genre_onehot));
   // Left padding only: frame t of every conv output sees frames <= t.
-  x = conv_in_(pad_time(x, kernel_ - 1, 0));
+  auto x = conv_in_(pad_time(with_genre(audio, genre_onehot), kernel_ - 1, 0));
   if (!blocks_->is_empty()) x = blocks_->forward(x);
   x = torch::gelu(x).transpose(1, 2);  // (B, W, C)
   x = std::get<0>(gru_(x));
@@ -265,24 +299,42 @@ torch::Tensor QueryAwareAutoencoderImpl::decode(const torch::Tensor& latent,
 
 // ---- MotionQueryProvider ----
 
-MotionQueryProviderImpl::MotionQueryProviderImpl(const ModelConfig& config) {
+MotionQueryProviderImpl::MotionQueryProviderImpl(const ModelConfig& config)
+    : streaming_(config.music.streaming), window_(config.music.motion_window) {
   const auto& m = config.music;
   conv_in_ = register_module(
       "conv_in", torch::nn::Conv1d(torch::nn::Conv1dOptions(config.motion_dim, m.motion_channels, 3)));
   for (int i = 0; i < m.motion_blocks; ++i)
-    blocks_->push_back(ResConv1d(m.motion_channels, 3, /*causal=*/true));
+    blocks_->push_back(ResConv1d(m.motion_channels, 3, streaming_ ? TimePad::valid : TimePad::causal));
   register_module("blocks", blocks_);
+  const int codes = m.context_codes + m.chunk_frames / kTemporalDownsample;
+  to_dim_ = register_module("to_dim", torch::nn::Linear(m.motion_channels, config.qa.dim));
+  if (streaming_) {
+    to_codes_ =
+        register_module("to_codes", torch::nn::Linear(m.motion_window - m.motion_receptive() + 1, codes));
+    return;
+  }
   positions_ = register_buffer("positions", sinusoidal_positions(m.motion_window, m.motion_channels));
   attention_ = register_module(
       "attention", SelfStack(m.motion_channels, m.motion_heads, 2 * m.motion_channels, 1, config.qa.dropout));
-  to_codes_ = register_module(
-      "to_codes", torch::nn::Linear(m.motion_window, m.context_codes + m.chunk_frames / kTemporalDownsample));
-  to_dim_ = register_module("to_dim", torch::nn::Linear(m.motion_channels, config.qa.dim));
+  to_codes_ = register_module("to_codes", torch::nn::Linear(m.motion_window, codes));
+}
+
+torch::Tensor MotionQueryProviderImpl::frame_features(const torch::Tensor& prev_motion) {
+  if (!streaming_) throw Error("music model: frame_features needs the streaming query provider");
+  auto x = conv_in_(prev_motion.transpose(1, 2));
+  if (!blocks_->is_empty()) x = blocks_->forward(x);
+  return torch::gelu(x).transpose(1, 2);
+}
+
+torch::Tensor MotionQueryProviderImpl::from_frames(const torch::Tensor& frames) {
+  return to_dim_(linear_over_time(to_codes_, frames));
 }
 
 torch::Tensor MotionQueryProviderImpl::forward(const torch::Tensor& prev_motion) {
-  if (prev_motion.dim() != 3 || prev_motion.size(1) != positions_.size(0))
-    throw Error("music model: expected previous motion (B, " + std::to_string(positions_.size(0)) + ", 269)");
+  if (prev_motion.dim() != 3 || prev_motion.size(1) != window_)
+    throw Error("music model: expected previous motion (B, " + std::to_string(window_) + ", 269)");
+  if (streaming_) return from_frames(frame_features(prev_motion));
   auto x = conv_in_(pad_time(prev_motion.transpose(1, 2), 2, 0));
   if (!blocks_->is_empty()) x = blocks_->forward(x);
   x = torch::gelu(x).transpose(1, 2) + positions_.unsqueeze(0);

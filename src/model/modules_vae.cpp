@@ -23,7 +23,7 @@ MotionVaeEncoderImpl::MotionVaeEncoderImpl(const ModelConfig& config) {
   for (int level = 0; level < 3; ++level) {  // 3 stride-2 layers: T -> T / 8
     body_->push_back(conv(in, v.hidden, v.kernel, 2));
     body_->push_back(torch::nn::GELU());
-    for (int r = 0; r < v.res_blocks; ++r) body_->push_back(ResConv1d(v.hidden, v.kernel, /*causal=*/false));
+    for (int r = 0; r < v.res_blocks; ++r) body_->push_back(ResConv1d(v.hidden, v.kernel, TimePad::centred));
     in = v.hidden;
   }
   register_module("body", body_);
@@ -47,7 +47,7 @@ MotionVaeDecoderImpl::MotionVaeDecoderImpl(const ModelConfig& config) {
         torch::nn::UpsampleOptions().scale_factor(std::vector<double>{2.0}).mode(torch::kNearest)));
     body_->push_back(conv(v.hidden, v.hidden, v.kernel));
     body_->push_back(torch::nn::GELU());
-    for (int r = 0; r < v.res_blocks; ++r) body_->push_back(ResConv1d(v.hidden, v.kernel, /*causal=*/false));
+    for (int r = 0; r < v.res_blocks; ++r) body_->push_back(ResConv1d(v.hidden, v.kernel, TimePad::centred));
   }
   body_->push_back(conv(v.hidden, config.motion_dim, v.kernel));
   register_module("body", body_);
@@ -132,7 +132,12 @@ torch::Tensor Music2DanceImpl::encode_audio(const torch::Tensor& audio, const to
 
 torch::Tensor Music2DanceImpl::decode_chunk(const torch::Tensor& encoded_audio,
                                             const torch::Tensor& prev_motion) {
-  return out(qa->decode(encoded_audio, provider(prev_motion)));
+  return decode_query(encoded_audio, provider(prev_motion));
+}
+
+torch::Tensor Music2DanceImpl::decode_query(const torch::Tensor& encoded_audio,
+                                            const torch::Tensor& output_query) {
+  return out(qa->decode(encoded_audio, output_query));
 }
 
 torch::Tensor Music2DanceImpl::latent(const torch::Tensor& audio, const torch::Tensor& genre_onehot,

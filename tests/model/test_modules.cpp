@@ -196,7 +196,7 @@ TEST_CASE("copy_decoder moves pretrained VAE decoder weights into a generator", 
 }
 
 TEST_CASE("causal residual conv: output at t ignores inputs after t", "[model]") {
-  ResConv1d causal(4, 3, true), centred(4, 3, false);
+  ResConv1d causal(4, 3, TimePad::causal), centred(4, 3, TimePad::centred);
   auto x = torch::randn({1, 4, 12});
   auto y = x.clone();
   y.index_put_({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(7, 12)},

@@ -363,6 +363,21 @@ TEST_CASE("music2dance training on synthetic audio stays finite and caches its a
     CHECK(model::read_model_meta(ob.out).config.loss.beat == 8);
   }
 
+  SECTION("with the streaming adapters, saved and loaded as streaming") {
+    train::TrainOptions os = tiny_options(model::ModelKind::Music2Dance, dir / "dance.e2md", "m2d-stream");
+    os.config.music.streaming = true;
+    os.steps = 150;
+    check_short_run(os, "music2dance with streaming adapters");
+    model::MusicToDance m2d;
+    m2d.load(os.out, 1);
+    REQUIRE(m2d.meta().config.music.streaming);
+    std::vector<float> feats(static_cast<size_t>(m2d.audio_window()) * model::kAudioDim, 0.1f);
+    m2d.reset("waltz");
+    const auto out = m2d.next_chunk(feats.data());
+    CHECK(std::all_of(out.begin(), out.end(), [](float v) { return std::isfinite(v); }));
+    CHECK(m2d.audio_frames_computed() > 0);
+  }
+
   SECTION("with the played frames' codes as decoding context") {
     train::TrainOptions oc = tiny_options(model::ModelKind::Music2Dance, dir / "dance.e2md", "m2d-context");
     oc.config.music.context_codes = 2;
