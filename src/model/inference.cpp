@@ -125,6 +125,8 @@ void MusicToDance::set_model(Music2Dance model, ModelMeta meta) {
   meta_ = std::move(meta);
   audio_cache_ = FrameCache(meta_.config.music.audio_receptive());
   motion_cache_ = FrameCache(meta_.config.music.motion_receptive());
+  audio_norm_ = NormalizationTensors(meta_.audio_norm, kAudioDim);
+  motion_norm_ = NormalizationTensors(meta_.motion_norm, kMotionDim);
   reset(meta_.config.music.genres.front());
   warm_up();
 }
@@ -176,13 +178,13 @@ void MusicToDance::next_chunk(const float* audio_feats, const float* prev_motion
   if (!model_) throw Error("music2dance: no model loaded");
   torch::InferenceMode guard;
   auto y = model_->decode_motion(model_->decode_query(encoded_audio(audio_feats), output_query(prev_motion)));
-  auto raw = meta_.motion_norm.denormalize(y).contiguous();
+  auto raw = motion_norm_.denormalize(y).contiguous();
   std::memcpy(out, raw.data_ptr<float>(), sizeof(float) * chunk_frames() * kMotionDim);
 }
 
 torch::Tensor MusicToDance::encoded_audio(const float* audio_feats) {
   auto a = torch::from_blob(const_cast<float*>(audio_feats), {1, audio_window(), kAudioDim}, torch::kFloat);
-  auto normalised = meta_.audio_norm.normalize(a);
+  auto normalised = audio_norm_.normalize(a);
   if (!meta_.config.music.streaming) return model_->encode_audio(normalised, genre_);
   auto frames =
       audio_cache_.frames(audio_feats, audio_window(), kAudioDim, normalised,
@@ -192,7 +194,7 @@ torch::Tensor MusicToDance::encoded_audio(const float* audio_feats) {
 
 torch::Tensor MusicToDance::output_query(const float* prev_motion) {
   auto p = torch::from_blob(const_cast<float*>(prev_motion), {1, motion_window(), kMotionDim}, torch::kFloat);
-  auto normalised = meta_.motion_norm.normalize(p);
+  auto normalised = motion_norm_.normalize(p);
   if (!meta_.config.music.streaming) return model_->provider(normalised);
   auto frames =
       motion_cache_.frames(prev_motion, motion_window(), kMotionDim, normalised,

@@ -128,6 +128,7 @@ class MusicToDance {
   torch::Tensor genre_;         // (1, genres)
   std::vector<float> history_;  // motion_window x 269 raw rows
   FrameCache audio_cache_, motion_cache_;
+  NormalizationTensors audio_norm_, motion_norm_;  // meta_'s, built once
 };
 
 // Raw features of `frames` frames of the rest pose (the default starting motion).

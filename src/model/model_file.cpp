@@ -45,6 +45,12 @@ torch::Tensor Normalization::denormalize(const torch::Tensor& x) const {
   return x * std_tensor(dim).to(x.options()) + mean_tensor(dim).to(x.options());
 }
 
+NormalizationTensors::NormalizationTensors(const Normalization& n, int dim) {
+  if (n.empty()) return;
+  mean = n.mean_tensor(dim);
+  std = n.std_tensor(dim);
+}
+
 Normalization Normalization::compute(const float* rows, int64_t count, int dim,
                                      const std::vector<std::pair<int, int>>& groups) {
   Normalization n;

@@ -50,6 +50,16 @@ struct Normalization {
   static constexpr float kGroupStdFloor = 0.1f;
 };
 
+// A Normalization's tensors built once, for per-chunk inference (Normalization::normalize builds
+// them on every call). Identity when the statistics are empty.
+struct NormalizationTensors {
+  torch::Tensor mean, std;
+  NormalizationTensors() = default;
+  NormalizationTensors(const Normalization& n, int dim);
+  torch::Tensor normalize(const torch::Tensor& x) const { return mean.defined() ? (x - mean) / std : x; }
+  torch::Tensor denormalize(const torch::Tensor& x) const { return mean.defined() ? x * std + mean : x; }
+};
+
 struct ModelMeta {
   ModelConfig config;
   Normalization motion_norm;

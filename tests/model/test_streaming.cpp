@@ -105,7 +105,11 @@ TEST_CASE("live streaming music2dance computes each frame once and matches the w
   auto c = streaming_config();
   Music2Dance net(c);
   MusicToDance dance;
-  dance.set_model(net, bare_meta(c));
+  ModelMeta meta = bare_meta(c);  // with statistics, so the cached normalisation is checked too
+  const auto stats_audio = random_rows(50, kAudioDim, rng), stats_motion = random_rows(50, kMotionDim, rng);
+  meta.audio_norm = Normalization::compute(stats_audio.data(), 50, kAudioDim);
+  meta.motion_norm = Normalization::compute(stats_motion.data(), 50, kMotionDim);
+  dance.set_model(net, meta);
   const int w = c.music.audio_window, chunk = c.music.chunk_frames, chunks = 8;
   const int features = w - c.music.audio_receptive() + 1;
   // A song's feature stream and a played-motion stream; each chunk's windows end 8 frames later.
