@@ -152,14 +152,22 @@ void bench_model(const BenchOptions& opt, BenchReport& report) {
               Music2Dance(ModelConfig::defaults(ModelKind::Music2Dance)),
               bare_meta(ModelConfig::defaults(ModelKind::Music2Dance)), runs, report);
   const auto live_model = default_model(kDefaultMusicModel);
+  ModelConfig streaming = ModelConfig::defaults(ModelKind::Music2Dance);
   if (std::filesystem::exists(live_model)) {
     MusicToDance shipped;
     shipped.load(live_model, threads);
     bench_music("music2dance_default", "the default model " + live_model.string(), shipped, runs, report);
+    streaming = shipped.meta().config;
   } else {
     std::fprintf(stderr, "bench model: no %s, only the paper-size music2dance is measured\n",
                  live_model.string().c_str());
   }
+  // The other live design beside it (models/README.md, the ablation): the same sizes with the
+  // streaming adapters, which compute only each chunk's new frames.
+  streaming.music.streaming = !streaming.music.streaming;
+  bench_music(streaming.music.streaming ? "music2dance_streaming" : "music2dance_windowed",
+              "the default model's sizes, random weights", Music2Dance(streaming), bare_meta(streaming), runs,
+              report);
   report.push_back({"model", "params_text2motion", static_cast<double>(t2m.parameter_count()), "count",
                     "own text encoder, vocab " + std::to_string(tcfg.text.vocab_size)});
   MotionVae vae(tcfg);
