@@ -278,12 +278,12 @@ std::vector<float> MusicToDance::dance_features(const audio::FeatureFrames& feat
   // held ~1 GB of attention maps).
   for (int first = 0; first < chunks; first += kEncodeSlice) {
     const int count = std::min(kEncodeSlice, chunks - first);
-    auto encoded = model_->encode_audio(meta_.audio_norm.normalize(audio_windows(feats, first, count)),
+    auto encoded = model_->encode_audio(audio_norm_.normalize(audio_windows(feats, first, count)),
                                         genre_.expand({count, -1}));
     for (int k = 0; k < count; ++k) {
       auto y = model_->decode_motion(
           model_->decode_query(encoded.slice(0, k, k + 1), output_query(history_.data())));
-      auto raw = meta_.motion_norm.denormalize(y).contiguous();
+      auto raw = motion_norm_.denormalize(y).contiguous();
       float* dst = &out[static_cast<size_t>(first + k) * c * kMotionDim];
       std::memcpy(dst, raw.data_ptr<float>(), sizeof(float) * c * kMotionDim);
       push_history(dst);
