@@ -29,6 +29,8 @@ namespace {
 
 using FeatureRow = std::array<float, audio::kAudioFeatureDim>;
 constexpr auto kIdle = std::chrono::milliseconds(2);
+// Longer than any device's block interval, well short of the play delay (a chunk and its lead).
+constexpr auto kAudioGap = std::chrono::milliseconds(150);
 
 void store_max(std::atomic<double>& a, double v) {
   double cur = a.load();
@@ -66,7 +68,11 @@ struct Engine::Impl {
   void feature_loop();
   const std::vector<float>& fill_silence(audio::FeatureExtractor& fx, std::vector<float>& buf,
                                          std::vector<float>& rows);
-  std::chrono::steady_clock::time_point silence_since{};  // feature thread: zeros filled up to here
+  bool in_gap(const audio::SourceStats& st, std::chrono::steady_clock::time_point now);
+  void note_device(const audio::SourceStats& st);
+  // Feature thread: zeros filled up to here while the device leaves a gap ({} outside one), and when
+  // the device last delivered.
+  std::chrono::steady_clock::time_point silence_since{}, last_audio{};
   void publish(const std::vector<float>& frames, double level);
   void generator_loop();
   void apply_control(const Command& c);
@@ -144,13 +150,12 @@ void Engine::Impl::on_onset(void* ctx, float strength, double time_s) {
   for (OutputSink* s : static_cast<Impl*>(ctx)->sinks) s->onset(strength, time_s);
 }
 
-// Zeros for the time since the last call (at most 0.1 s at once) while the device is gone.
+// Zeros for the time since the last call (at most 0.1 s at once) while the device leaves a gap.
 const std::vector<float>& Engine::Impl::fill_silence(audio::FeatureExtractor& fx, std::vector<float>& buf,
                                                      std::vector<float>& rows) {
   const auto now = std::chrono::steady_clock::now();
-  if (silence_since == std::chrono::steady_clock::time_point{}) silence_since = now;
   const double due = std::chrono::duration<double>(now - silence_since).count() * fx.input_rate();
-  const size_t n = std::min({size_t(due), buf.size(), size_t(fx.input_rate() / 10)});
+  const size_t n = std::min({size_t(std::max(0.0, due)), buf.size(), size_t(fx.input_rate() / 10)});
   rows.clear();
   if (n == 0) return rows;
   std::fill_n(buf.begin(), n, 0.0f);
@@ -160,35 +165,55 @@ const std::vector<float>& Engine::Impl::fill_silence(audio::FeatureExtractor& fx
   return rows;
 }
 
+// A live device that delivers nothing is silence to the analysis, not a stop: while it is lost, being
+// reopened, or stalled for longer than kAudioGap (under its stall_seconds, before the source calls it
+// lost), the analysis hears zeros for the time that passed since it last delivered, so the dance
+// never waits on the device. The hosts we capture from (ALSA, JACK) drop what a stalled device could
+// not deliver, so what comes after a gap is new audio and the analysis stays on the wall clock.
+bool Engine::Impl::in_gap(const audio::SourceStats& st, std::chrono::steady_clock::time_point now) {
+  if (silence_since != std::chrono::steady_clock::time_point{}) return true;
+  if (!source->realtime() || (st.device_up && now - last_audio <= kAudioGap)) return false;
+  silence_since = last_audio;  // the gap began when the device last delivered
+  ++stats.audio_gaps;
+  if (st.device_up)
+    log("audio device delivers nothing; dancing to silence until it does (" + source->describe() + ")");
+  return true;
+}
+
+void Engine::Impl::note_device(const audio::SourceStats& st) {
+  if (int64_t(st.device_lost) > stats.audio_device_lost)
+    log("audio device lost; dancing to silence while it is reopened (" + source->describe() + ")");
+  stats.audio_overruns = int64_t(st.overruns);
+  stats.audio_frames_lost = int64_t(st.frames_lost + st.frames_skipped);
+  stats.audio_device_lost = int64_t(st.device_lost);
+  stats.audio_reopens = int64_t(st.reopens);
+}
+
 void Engine::Impl::feature_loop() {
   audio::FeatureExtractor fx(source->sample_rate());
   fx.set_onset_observer(&Impl::on_onset, this);
   std::vector<float> buf(2048), rows;
   rows.reserve(size_t(audio::kAudioFeatureDim) * 16);
+  last_audio = std::chrono::steady_clock::now();
   while (!stop) {
     const size_t n = source->read(buf.data(), buf.size(), std::chrono::milliseconds(20));
     if (n == 0) {
       if (source->finished()) break;
       const audio::SourceStats st = source->stats();
-      if (int64_t(st.device_lost) > stats.audio_device_lost)
-        log("audio device lost; dancing to silence while it is reopened (" + source->describe() + ")");
-      stats.audio_device_lost = int64_t(st.device_lost);
-      // A lost device is silence, not a stop: the analysis (and with it the dance) goes on.
-      if (!st.device_up) publish(fill_silence(fx, buf, rows), 0);
+      const bool gap = in_gap(st, std::chrono::steady_clock::now());
+      note_device(st);
+      if (gap) publish(fill_silence(fx, buf, rows), 0);
       continue;
     }
-    if (silence_since != std::chrono::steady_clock::time_point{}) log("audio device back");
+    last_audio = std::chrono::steady_clock::now();
+    if (silence_since != std::chrono::steady_clock::time_point{}) log("audio device delivers again");
     silence_since = {};
     double sq = 0;
     for (size_t i = 0; i < n; ++i) sq += double(buf[i]) * buf[i];
     rows.clear();
     fx.push(buf.data(), n, rows);
     publish(rows, std::sqrt(sq / double(n)));
-    const audio::SourceStats st = source->stats();
-    stats.audio_overruns = int64_t(st.overruns);
-    stats.audio_frames_lost = int64_t(st.frames_lost + st.frames_skipped);
-    stats.audio_device_lost = int64_t(st.device_lost);
-    stats.audio_reopens = int64_t(st.reopens);
+    note_device(source->stats());
   }
   if (!source->realtime()) {
     rows.clear();
@@ -495,14 +520,14 @@ std::string Engine::status_line() const {
       buf, sizeof buf,
       "%6.1f s | out %lld ticks (%.1f/s) underruns %lld missed %lld | gen %lld chunks, %.1f ms last, "
       "%.1f ms max, %lld late | tempo %.1f conf %.2f beats %lld | cues %lld of %lld | audio lost %lld, "
-      "device lost %lld",
+      "device lost %lld, gaps %lld",
       t, (long long)stats_.ticks.load(), t > 0 ? double(stats_.ticks.load()) / t : 0.0,
       (long long)stats_.underruns.load(), (long long)stats_.missed_ticks.load(),
       (long long)stats_.chunks.load(), stats_.chunk_ms_last.load(), stats_.chunk_ms_max.load(),
       (long long)stats_.late_chunks.load(), double(m.tempo.load()), double(m.confidence.load()),
       (long long)stats_.beats.load(), (long long)stats_.cues_started.load(),
       (long long)stats_.cues_requested.load(), (long long)stats_.audio_frames_lost.load(),
-      (long long)stats_.audio_device_lost.load());
+      (long long)stats_.audio_device_lost.load(), (long long)stats_.audio_gaps.load());
   return buf;
 }
 

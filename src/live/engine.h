@@ -58,6 +58,7 @@ struct EngineStats {
   std::atomic<int64_t> ticks{0}, missed_ticks{0}, underruns{0};
   std::atomic<int64_t> commands{0}, bad_commands{0}, cues_requested{0}, cues_started{0}, cues_failed{0};
   std::atomic<int64_t> audio_overruns{0}, audio_frames_lost{0}, audio_device_lost{0}, audio_reopens{0};
+  std::atomic<int64_t> audio_gaps{0};  // times a live device delivered nothing and silence stood in
   std::atomic<int64_t> models_loaded{0}, models_refused{0};  // /model: switched to, or refused with a reason
 };
 
