@@ -178,7 +178,6 @@ struct Control {
   std::unique_ptr<live::MidiInput> midi;
   std::unique_ptr<live::LinkClock> link;
   std::unique_ptr<live::TempoSource> tempo;
-  std::vector<std::string> genres;  // the dance model's, for a learned genre control
 };
 
 Control make_control(const cxxopts::ParseResult& args, const Outputs& outputs, live::EngineOptions& eo) {
@@ -261,7 +260,7 @@ void learn(Control& control, const live::Command& c) {
                  what.c_str());
     return;
   }
-  if (t.kind == live::MidiTargetKind::kGenre) t.genres = control.genres;
+  // A learned genre control names no genres: it picks from the playing model's, even after /model.
   control.midi->router().learn(t);
   std::fprintf(stderr, "e2m live: move a control on the MIDI input to drive %s\n", what.c_str());
 }
@@ -408,7 +407,6 @@ int cmd_live(int argc, char** argv) {
 
   live::EngineOptions eo = engine_options(args, soak != nullptr);
   Control control = make_control(args, outputs, eo);
-  control.genres = models.dance.genres();
   eo.on_command = [&control](const live::Command& c) { learn(control, c); };
   live::Engine engine(eo, models.dance, models.text_or_null());
   connect(engine, control, outputs);

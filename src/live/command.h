@@ -31,8 +31,8 @@ struct Command {
   static constexpr std::size_t kTextBytes = 128;  // text holds at most 127 bytes and a NUL
 
   CommandKind kind = CommandKind::kCancel;
-  float value = 0;                      // kIntensity
-  std::int32_t flag = 0;                // kRootLock: 0 or 1
+  float value = 0;        // kIntensity; kGenre without text: where in the model's genres, [0, 1)
+  std::int32_t flag = 0;  // kRootLock: 0 or 1
   std::array<char, kTextBytes> text{};  // kCue, kGenre, kModel: NUL-terminated UTF-8
 
   std::string_view text_view() const { return {text.data()}; }

@@ -76,6 +76,7 @@ struct Engine::Impl {
   void publish(const std::vector<float>& frames, double level);
   void generator_loop();
   void apply_control(const Command& c);
+  std::string genre_at(float position) const;
   void produce_chunk();
   void load_model(const std::string& path);
   void start_model_load(const std::string& path);
@@ -231,7 +232,9 @@ void Engine::Impl::apply_control(const Command& c) {
       break;
     case CommandKind::kGenre:
       try {
-        gen.set_genre(std::string(c.text_view()));
+        const std::string genre = c.text_view().empty() ? genre_at(c.value) : std::string(c.text_view());
+        if (c.text_view().empty() && genre == gen.genre()) break;
+        gen.set_genre(genre);
         log("genre: " + gen.genre());
       } catch (const std::exception& e) {
         log(std::string("genre not changed: ") + e.what());
@@ -244,6 +247,13 @@ void Engine::Impl::apply_control(const Command& c) {
       break;
   }
   publish_generator_state();
+}
+
+// A genre control without names: equal bands of [0, 1) over the playing model's genres.
+std::string Engine::Impl::genre_at(float position) const {
+  const auto& genres = gen.model().genres();
+  const size_t n = genres.size();
+  return genres[std::min(n - 1, size_t(std::clamp(position, 0.0f, 1.0f) * float(n)))];
 }
 
 void Engine::Impl::publish_generator_state() {

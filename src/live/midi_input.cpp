@@ -76,7 +76,6 @@ void check_target(const MidiTarget& t, const std::string& where) {
     if (!std::isfinite(t.min) || !std::isfinite(t.max)) throw Error(where + ": expected finite min and max");
   }
   if (t.kind != MidiTargetKind::kGenre) return;
-  if (t.genres.empty()) throw Error(where + ": a genre control needs at least one genre name");
   if (t.genres.size() > 128) throw Error(where + ": at most 128 genres (one per CC value)");
   for (const auto& g : t.genres) {
     Command c;
@@ -384,6 +383,13 @@ void MidiRouter::apply(Target& t, int value) noexcept {
       stats_.smoothing.store(linear, std::memory_order_relaxed);
       break;
     case MidiTargetKind::kGenre: {
+      if (t.genre_commands.empty()) {  // the dance model's genres, whichever plays: the engine picks
+        if (t.last.exchange(value, std::memory_order_relaxed) == value) break;
+        c.kind = CommandKind::kGenre;
+        c.value = float(value / 128.0);
+        push(c);
+        break;
+      }
       const int band = value * int(t.genre_commands.size()) / 128;
       if (t.last.exchange(band, std::memory_order_relaxed) != band) push(t.genre_commands[std::size_t(band)]);
       break;

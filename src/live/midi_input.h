@@ -111,7 +111,7 @@ enum class MidiTargetKind { kIntensity, kSmoothing, kGenre, kRootLock };
 struct MidiTarget {
   MidiTargetKind kind = MidiTargetKind::kIntensity;
   double min = 0, max = 1;
-  std::vector<std::string> genres;
+  std::vector<std::string> genres;  // kGenre: none follows the dance model's genres, even after a switch
 };
 
 // A binding the preset format has no field for (root lock), or any other, beside the map's.

@@ -386,7 +386,23 @@ TEST_CASE("midi learn binds the next controller to the parameter given", "[live]
   CHECK(got[0].kind == CommandKind::kRootLock);
   MidiTarget bad;
   bad.kind = MidiTargetKind::kGenre;
+  bad.genres = {"waltz", ""};
   CHECK_THROWS_AS(router.learn(bad), e2m::Error);
+  // A genre control that names no genres sends where the fader is, once per value, for the engine
+  // to pick among the playing model's genres (which a /model switch changes).
+  MidiTarget any_genre;
+  any_genre.kind = MidiTargetKind::kGenre;
+  router.learn(any_genre);
+  for (int v : {0, 0, 64, 127}) f.send({0xB0, 9, static_cast<unsigned char>(v)});
+  got = drain(q);
+  REQUIRE(got.size() == 3);
+  for (const auto& c : got) {
+    CHECK(c.kind == CommandKind::kGenre);
+    CHECK(c.text_view().empty());
+  }
+  CHECK(got[0].value == Approx(0.0));
+  CHECK(got[1].value == Approx(0.5));
+  CHECK(got[2].value == Approx(127.0 / 128));
 }
 
 TEST_CASE("midi malformed and short messages are counted and ignored", "[live][midi]") {

@@ -264,6 +264,44 @@ TEST_CASE("drill: /e2m/model switches the dance to another model file mid-show w
   CHECK(after > before + 0.5);
 }
 
+TEST_CASE("drill: a genre control that names no genres picks among the playing model's, after /e2m/model too",
+          "[live][drill][model]") {
+  const test::TempDir dir("drill-genre-position");
+  const auto next = save_dance_model(dir.path() / "raised.e2mm", true);
+  FileShow show(dir.path(), 8.0);
+  live::Engine& engine = *show.engine;
+  auto send = [&](live::CommandKind kind, float position, const std::string& text = "") {
+    live::Command c;
+    c.kind = kind;
+    c.value = position;
+    REQUIRE(c.set_text(text));
+    engine.commands().enqueue(c);
+  };
+  auto playing = [&](int genre, int models) {
+    return run_until(engine, 10, [&] {
+      const live::GeneratorState g = engine.generator_state();
+      return g.genre == genre && g.models == models;
+    });
+  };
+  const std::vector<std::string> first = engine.genres();
+  REQUIRE(first.size() > 2);
+  show.start();
+  send(live::CommandKind::kGenre, 0.99f);  // the fader at the top: the first model's last genre
+  CHECK(playing(int(first.size()) - 1, 0));
+  send(live::CommandKind::kGenre, 0.0f);  // at the bottom: its first, cha-cha (the new model has it too)
+  CHECK(playing(0, 0));
+  send(live::CommandKind::kModel, 0, next.string());
+  CHECK(playing(1, 1));                   // cha-cha is the new model's second genre
+  send(live::CommandKind::kGenre, 0.0f);  // the bottom now is the new model's first genre
+  CHECK(playing(0, 1));
+  show.run_to_end();
+  INFO(engine.status_line());
+  CHECK(engine.genres() == std::vector<std::string>{"raised-arm", "cha-cha"});
+  CHECK(show.log.find("genre: " + first.back()) != "");
+  CHECK(show.log.find("genre: raised-arm") != "");
+  CHECK(show.log.find("genre not changed") == "");
+}
+
 TEST_CASE(
     "drill: /e2m/model with a missing, corrupt, text or odd-chunked file is refused and the show goes on",
     "[live][drill][model]") {
