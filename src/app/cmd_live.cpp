@@ -109,6 +109,7 @@ cxxopts::Options make_options(const char* prog) {
 
 struct Outputs {
   std::vector<std::unique_ptr<live::OutputSink>> sinks;
+  std::vector<std::unique_ptr<live::GatedSink>> gates;  // one per sink: the engine sends through these
   std::unique_ptr<live::RecorderOutput> recorder;
   int vmc = 0, osc = 0;
   // Every destination's sender, to report failing sends once and count them.
@@ -119,6 +120,7 @@ struct Outputs {
     auto sink = std::make_unique<T>(std::forward<A>(a)...);
     senders.emplace_back(what, &sink->sender());
     failing.push_back(false);
+    gates.push_back(std::make_unique<live::GatedSink>(*sink));
     sinks.push_back(std::move(sink));
   }
   live::MidiMap midi_map;  // from a "midi" preset
@@ -275,7 +277,8 @@ ui::MonitorOptions monitor_options(const model::MusicToDance& dance, const model
   mo.midi_map = outputs.midi_map;
   mo.tempo_source = tempo == "midi" ? "MIDI clock" : tempo == "link" ? "Link" : "audio";
   mo.midi = control.midi.get();
-  mo.app_outputs = outputs.senders;
+  for (size_t i = 0; i < outputs.senders.size(); ++i)
+    mo.app_outputs.push_back({outputs.senders[i].first, outputs.senders[i].second, outputs.gates[i].get()});
   return mo;
 }
 
@@ -329,7 +332,7 @@ void connect(live::Engine& engine, Control& control, Outputs& outputs) {
       engine.set_tempo_source(control.tempo.get());
     }
   }
-  for (auto& o : outputs.sinks) engine.add_sink(o.get());
+  for (auto& g : outputs.gates) engine.add_sink(g.get());
   if (outputs.recorder) engine.add_sink(outputs.recorder.get());
 }
 

@@ -2,6 +2,7 @@
 // a fixed-size value, so a tick neither allocates nor waits.
 #pragma once
 #include <array>
+#include <atomic>
 #include <cstdint>
 
 #include "audio/features.h"
@@ -41,6 +42,23 @@ class OutputSink {
     (void)strength;
     (void)stream_time_s;
   }
+};
+
+// An output the performer can stop and resume while the show runs (the monitor's "stop" button on a
+// destination given at start): the clock keeps calling it, and while `on` is false it passes nothing on.
+class GatedSink final : public OutputSink {
+ public:
+  explicit GatedSink(OutputSink& inner) : inner_(inner) {}
+  std::atomic<bool> on{true};
+  void send(const OutputFrame& frame) noexcept override {
+    if (on.load(std::memory_order_acquire)) inner_.send(frame);
+  }
+  void onset(float strength, double stream_time_s) noexcept override {
+    if (on.load(std::memory_order_acquire)) inner_.onset(strength, stream_time_s);
+  }
+
+ private:
+  OutputSink& inner_;
 };
 
 }  // namespace e2m::live

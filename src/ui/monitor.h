@@ -34,9 +34,14 @@ struct MonitorOptions {
   live::MidiMap midi_map;               // which pad fires which slot, shown on the grid
   std::string tempo_source = "audio";   // "audio", "MIDI clock" or "Link"
   live::MidiInput* midi = nullptr;      // the open MIDI input, if any (not owned)
-  // Destinations the app opened from the command line and presets: label and sender (shown with
-  // their counters; not owned, they outlive the monitor).
-  std::vector<std::pair<std::string, const net::Sender*>> app_outputs;
+  // Destinations the app opened from the command line and presets: label, sender and the gate that
+  // stops and resumes them (shown with their counters; not owned, they outlive the monitor).
+  struct AppOutput {
+    std::string label;
+    const net::Sender* sender = nullptr;
+    live::GatedSink* gate = nullptr;
+  };
+  std::vector<AppOutput> app_outputs;
 };
 
 // A rectangle of the window in framebuffer pixels, origin at the top left (as a capture's rows).

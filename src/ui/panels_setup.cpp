@@ -42,7 +42,21 @@ void add_destination_row(Monitor::State& s) {
 }
 
 void osc_tab(Monitor::State& s) {
-  for (const auto& [label, sender] : s.options.app_outputs) stats_line(label.c_str(), sender->stats());
+  for (size_t i = 0; i < s.options.app_outputs.size(); ++i) {
+    const MonitorOptions::AppOutput& o = s.options.app_outputs[i];
+    ImGui::PushID(int(1000 + i));
+    stats_line(o.label.c_str(), o.sender->stats());
+    if (o.gate) {
+      const bool on = o.gate->on.load(std::memory_order_relaxed);
+      ImGui::SameLine();
+      if (ImGui::SmallButton(on ? "stop" : "resume")) o.gate->on.store(!on, std::memory_order_release);
+      if (!on) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("(stopped)");
+      }
+    }
+    ImGui::PopID();
+  }
   for (const DestinationInfo& d : s.destinations.list()) {
     ImGui::PushID(d.slot);
     stats_line(describe(d.spec).c_str(), d.stats);

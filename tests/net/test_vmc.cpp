@@ -139,6 +139,26 @@ TEST_CASE("vmc: a target's rate_hz thins a 60 Hz clock's frames onto its own gri
   }
 }
 
+TEST_CASE("vmc: a destination stopped from the monitor sends nothing until it is resumed") {
+  LoReceiver rx;
+  VmcOutput out(rx.address(), VmcOptions{});
+  live::GatedSink gate(out);  // what the engine holds for a destination given at start
+  live::OutputFrame f;
+  f.pose = rest_pose();
+  for (int tick = 0; tick < 30; ++tick) {
+    gate.on.store(tick < 10 || tick >= 20);  // stopped for ticks 10..19
+    f.tick = tick;
+    f.time_s = tick / 60.0;
+    gate.send(f);
+  }
+  rx.receive(1 << 20, 300);
+  const auto times = rx.with_path("/VMC/Ext/T");
+  REQUIRE(times.size() == 20);
+  CHECK(times[9]->args[0].f == Approx(9 / 60.0).margin(1e-4));
+  CHECK(times[10]->args[0].f == Approx(20 / 60.0).margin(1e-4));
+  CHECK(out.sender().stats().frames == 20);
+}
+
 TEST_CASE("vmc: unbundled mode sends every message as its own packet") {
   LoReceiver rx;
   Sender tx(rx.address());
