@@ -66,8 +66,7 @@ struct Engine::Impl {
   double delay_s() const { return double(dance.chunk_frames() + opt.lead_frames) / kModelFps; }
 
   void feature_loop();
-  const std::vector<float>& fill_silence(audio::FeatureExtractor& fx, std::vector<float>& buf,
-                                         std::vector<float>& rows);
+  void fill_silence(audio::FeatureExtractor& fx, std::vector<float>& buf, std::vector<float>& rows);
   bool in_gap(const audio::SourceStats& st, std::chrono::steady_clock::time_point now);
   void note_device(const audio::SourceStats& st);
   // Feature thread: zeros filled up to here while the device leaves a gap ({} outside one), and when
@@ -151,19 +150,22 @@ void Engine::Impl::on_onset(void* ctx, float strength, double time_s) {
   for (OutputSink* s : static_cast<Impl*>(ctx)->sinks) s->onset(strength, time_s);
 }
 
-// Zeros for the time since the last call (at most 0.1 s at once) while the device leaves a gap.
-const std::vector<float>& Engine::Impl::fill_silence(audio::FeatureExtractor& fx, std::vector<float>& buf,
-                                                     std::vector<float>& rows) {
-  const auto now = std::chrono::steady_clock::now();
-  const double due = std::chrono::duration<double>(now - silence_since).count() * fx.input_rate();
-  const size_t n = std::min({size_t(std::max(0.0, due)), buf.size(), size_t(fx.input_rate() / 10)});
-  rows.clear();
-  if (n == 0) return rows;
-  std::fill_n(buf.begin(), n, 0.0f);
-  fx.push(buf.data(), n, rows);
-  silence_since += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double>(double(n) / fx.input_rate()));
-  return rows;
+// While the device leaves a gap: zeros for all the time since silence_since, published a buffer at a
+// time, so the analysis is back on the wall clock at once (the gap's first 0.15 s included).
+void Engine::Impl::fill_silence(audio::FeatureExtractor& fx, std::vector<float>& buf,
+                                std::vector<float>& rows) {
+  const double due = std::chrono::duration<double>(std::chrono::steady_clock::now() - silence_since).count() *
+                     fx.input_rate();
+  std::fill(buf.begin(), buf.end(), 0.0f);
+  for (size_t left = size_t(std::max(0.0, due)); left > 0 && !stop;) {
+    const size_t n = std::min(left, buf.size());
+    rows.clear();
+    fx.push(buf.data(), n, rows);
+    publish(rows, 0);
+    left -= n;
+    silence_since += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(double(n) / fx.input_rate()));
+  }
 }
 
 // A live device that delivers nothing is silence to the analysis, not a stop: while it is lost, being
@@ -203,7 +205,7 @@ void Engine::Impl::feature_loop() {
       const audio::SourceStats st = source->stats();
       const bool gap = in_gap(st, std::chrono::steady_clock::now());
       note_device(st);
-      if (gap) publish(fill_silence(fx, buf, rows), 0);
+      if (gap) fill_silence(fx, buf, rows);
       continue;
     }
     last_audio = std::chrono::steady_clock::now();
