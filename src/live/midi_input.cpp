@@ -219,9 +219,13 @@ MidiRouter::MidiRouter(const MidiMap& map, const CueBank& cues, const std::vecto
   for (auto& t : cc_target_) t.store(-1, std::memory_order_relaxed);
   capacity_ = int(map.controls.size() + bindings.size()) + kMaxLearned;
   targets_ = std::make_unique<Target[]>(std::size_t(capacity_));
-  for (std::size_t i = 0; i < map.controls.size(); ++i)
-    add_binding(map.controls[i].cc, target_of(map.controls[i]),
-                cat({"midi map '", map.name, "': controls[", std::to_string(i), "]"}));
+  for (std::size_t i = 0; i < map.controls.size(); ++i) {
+    const std::string where = cat({"midi map '", map.name, "': controls[", std::to_string(i), "]"});
+    // A map names its genres; only a learned control follows the playing model's.
+    if (map.controls[i].param == MidiParam::kGenre && map.controls[i].genres.empty())
+      throw Error(where + ": a genre control needs at least one genre name");
+    add_binding(map.controls[i].cc, target_of(map.controls[i]), where);
+  }
   for (std::size_t i = 0; i < bindings.size(); ++i)
     add_binding(bindings[i].cc, bindings[i].target, cat({"MIDI binding ", std::to_string(i)}));
   add_pads(map, cues);
