@@ -217,7 +217,10 @@ TEST_CASE("drill: a receiver that quits and comes back on its port gets the show
   CHECK(test::broken_steps(second.rx) <= engine.stats().missed_ticks);  // off-grid steps: counted misses only
   CHECK(after.front()->args[0].f > 3.0f);  // the clock ran on through the absence
   CHECK(engine.stats().underruns == 0);
-  CHECK(out.sender().stats().frames == uint64_t(engine.stats().ticks.load()));  // every tick was sent
+  // Every tick was sent: a tick the clock skipped (it woke more than a period late, as a loaded
+  // machine under TSan makes it) is counted as missed and sends nothing.
+  CHECK(out.sender().stats().frames + uint64_t(engine.stats().missed_ticks.load()) ==
+        uint64_t(engine.stats().ticks.load()));
 }
 
 TEST_CASE("drill: /e2m/model switches the dance to another model file mid-show without stopping the clock",
